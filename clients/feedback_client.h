@@ -1,0 +1,54 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "feedback/v1/feedback_service.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace feedback::clients {
+
+struct ClientOptions {
+  std::string address = "127.0.0.1:50051";
+  std::string api_key;
+  // Deadline of each attempt.
+  absl::Duration deadline = absl::Seconds(5);
+  // Attempts per call in total (UNAVAILABLE and RESOURCE_EXHAUSTED are
+  // retried; every submit is idempotent, so retrying is safe).
+  int max_attempts = 6;
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+};
+
+// A client of FeedbackService for IVR and checkout integrations. A submit
+// without a request_id gets one generated once, and every retry reuses it,
+// so a retried submit is stored at most once. Thread-safe.
+class FeedbackClient {
+ public:
+  explicit FeedbackClient(ClientOptions options);
+
+  absl::StatusOr<v1::SubmitRatingResponse> SubmitRating(v1::SubmitRatingRequest request);
+  absl::StatusOr<v1::SubmitNpsResponse> SubmitNps(v1::SubmitNpsRequest request);
+  absl::StatusOr<v1::SubmitSurveyResponse> SubmitSurvey(v1::SubmitSurveyRequest request);
+  absl::StatusOr<v1::SubmitFeedbackBatchResponse> SubmitFeedbackBatch(
+      v1::SubmitFeedbackBatchRequest request);
+
+  // The server's overall health status (one attempt, no key needed).
+  absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> Health();
+
+ private:
+  template <typename Request, typename Response, typename Method>
+  absl::StatusOr<Response> Call(const Request& request, Method method);
+
+  const ClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::FeedbackService::Stub> stub_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+};
+
+// A random request id ("req_" + 32 hex digits).
+std::string NewRequestId();
+
+}  // namespace feedback::clients

@@ -1,0 +1,22 @@
+#include "domain/feedback.h"
+
+namespace feedback::domain {
+
+NpsCategory CategorizeNps(int score) {
+  if (score < 0 || score > 10) return NpsCategory::kUnspecified;
+  if (score >= 9) return NpsCategory::kPromoter;
+  if (score >= 7) return NpsCategory::kPassive;
+  return NpsCategory::kDetractor;
+}
+
+bool NeedsFollowUp(ScoreKind kind, int score) {
+  switch (kind) {
+    case ScoreKind::kCsat:
+      return score >= 1 && score <= 2;
+    case ScoreKind::kNps:
+      return CategorizeNps(score) == NpsCategory::kDetractor;
+  }
+  return false;
+}
+
+}  // namespace feedback::domain

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# Developer entry point (Debian 12, run as root or with sudo rights).
+#
+#   scripts/dev.sh setup   install the Debian packages the project needs
+#   scripts/dev.sh build   configure and build into build/
+#   scripts/dev.sh up      PostgreSQL + migrations + demo keys + feedbackd on
+#                          127.0.0.1:50051 + demo data (safe to run again)
+#   scripts/dev.sh down    stop what `up` started
+#   scripts/dev.sh test    build, run every test against a throwaway PostgreSQL
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL="$ROOT/.local"
+BUILD="${FEEDBACK_BUILD_DIR:-$ROOT/build}"
+PG_BIN=/usr/lib/postgresql/15/bin
+LISTEN="${FEEDBACK_LISTEN:-127.0.0.1:50051}"
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+cmd_setup() {
+  local pkgs=() missing=()
+  mapfile -t pkgs < <(awk '!/^#/ && NF==2 {print $2}' "$ROOT/scripts/debian-packages.txt")
+  for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # Debian starts a system-wide cluster on 5432 when it installs the server;
+  # the project runs its own clusters and leaves that one alone.
+}
+
+cmd_build() {
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+  cmake --build "$BUILD"
+}
+
+# A TCP port on 127.0.0.1 nobody listens on, from $1 upwards.
+free_port() {
+  local port=$1
+  while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
+  echo "$port"
+}
+
+# pg_start DATADIR PORT: create (if needed) and start a cluster owned by the
+# postgres user, listening on 127.0.0.1:PORT, socket in DATADIR.
+pg_start() {
+  local data=$1 port=$2
+  if [ ! -f "$data/PG_VERSION" ]; then
+    mkdir -p "$data"
+    chown postgres:postgres "$data"
+    chmod 700 "$data"
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust \
+      --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+    -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200" \
+    start >/dev/null || { tail -20 "$data/server.log" >&2; return 1; }
+}
+
+pg_stop() {
+  local data=$1
+  [ -f "$data/postmaster.pid" ] || return 0
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# A directory the postgres user can reach: under .local/ when it can enter
+# the checkout, otherwise a private one under /var/tmp linked from .local/.
+dev_pg_dir() {
+  mkdir -p "$LOCAL"
+  if [ -L "$LOCAL/pg" ] || [ -d "$LOCAL/pg" ]; then
+    echo "$LOCAL/pg"; return
+  fi
+  if runuser -u postgres -- test -x "$LOCAL"; then
+    mkdir -p "$LOCAL/pg"
+  else
+    ln -s "$(mktemp -d /var/tmp/feedback-dev-pg.XXXXXX)" "$LOCAL/pg"
+  fi
+  chown postgres:postgres "$(readlink -f "$LOCAL/pg")"
+  echo "$LOCAL/pg"
+}
+
+feedbackd_running() {
+  [ -f "$LOCAL/feedbackd.pid" ] && kill -0 "$(cat "$LOCAL/feedbackd.pid")" 2>/dev/null
+}
+
+cmd_up() {
+  cmd_setup
+  cmd_build
+  local pg data port url
+  pg=$(dev_pg_dir)
+  data="$pg/data"
+  if [ -f "$LOCAL/pg.port" ]; then port=$(cat "$LOCAL/pg.port"); else
+    port=$(free_port 55432); echo "$port" >"$LOCAL/pg.port"
+  fi
+  if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    ss -Hltn "sport = :$port" | grep -q . && { port=$(free_port $((port + 1))); echo "$port" >"$LOCAL/pg.port"; }
+    log "starting PostgreSQL on 127.0.0.1:$port ($data)"
+    pg_start "$data" "$port"
+  fi
+  runuser -u postgres -- psql -h 127.0.0.1 -p "$port" -U postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = 'feedback'" | grep -q 1 ||
+    runuser -u postgres -- psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE feedback"
+  url="postgresql://postgres@127.0.0.1:$port/feedback"
+  export FEEDBACK_DATABASE_URL="$url"
+  log "applying migrations"
+  "$BUILD/services/feedbackd/feedbackd" migrate
+
+  if [ ! -s "$LOCAL/keys.env" ]; then
+    log "creating demo API keys"
+    local ingest admin
+    ingest=$("$BUILD/services/feedbackd/feedbackd" create-api-key --name demo-ivr --role ingest 2>/dev/null)
+    admin=$("$BUILD/services/feedbackd/feedbackd" create-api-key --name demo-admin --role admin 2>/dev/null)
+    umask 077
+    printf 'FEEDBACK_INGEST_KEY=%s\nFEEDBACK_ADMIN_KEY=%s\n' "$ingest" "$admin" >"$LOCAL/keys.env"
+  fi
+  # shellcheck disable=SC1091
+  . "$LOCAL/keys.env"
+
+  if feedbackd_running; then
+    log "restarting feedbackd"
+    cmd_stop_server
+  fi
+  log "starting feedbackd on $LISTEN"
+  FEEDBACK_LISTEN="$LISTEN" setsid "$BUILD/services/feedbackd/feedbackd" serve \
+    >>"$LOCAL/feedbackd.log" 2>&1 </dev/null &
+  echo $! >"$LOCAL/feedbackd.pid"
+  local ctl="$BUILD/clients/feedbackctl" i
+  for i in $(seq 1 100); do
+    "$ctl" --addr "$LISTEN" health >/dev/null 2>&1 && break
+    feedbackd_running || { tail -20 "$LOCAL/feedbackd.log" >&2; die "feedbackd exited"; }
+    sleep 0.2
+  done
+  "$ctl" --addr "$LISTEN" health >/dev/null || die "feedbackd is not SERVING; see $LOCAL/feedbackd.log"
+
+  log "loading demo data (fixed request ids: running again stores nothing twice)"
+  export FEEDBACK_ADDR="$LISTEN" FEEDBACK_API_KEY="$FEEDBACK_INGEST_KEY"
+  local channels=(ivr ivr ivr checkout web chat)
+  for i in $(seq 1 24); do
+    "$ctl" --output compact rate --request_id "demo-rating-$i" --channel "${channels[i % 6]}" \
+      --score $(( (i * 7) % 5 + 1 )) --interaction_id "call-$i" --agent_id "agent-$((i % 4 + 1))" \
+      --queue "$([ $((i % 3)) -eq 0 ] && echo billing || echo general)" \
+      --customer_id "cust-$((i % 9 + 1))" >/dev/null
+    "$ctl" --output compact nps --request_id "demo-nps-$i" --channel "${channels[(i + 1) % 6]}" \
+      --score $(( (i * 5) % 11 )) --customer_id "cust-$((i % 9 + 1))" >/dev/null
+  done
+  for i in $(seq 1 6); do
+    "$ctl" --output compact survey --request_id "demo-survey-$i" --channel checkout \
+      --csat $(( i % 5 + 1 )) --nps $(( (i * 3) % 11 )) --interaction_id "order-$i" >/dev/null
+  done
+
+  cat <<MSG
+
+feedbackd is running on $LISTEN (log: .local/feedbackd.log)
+PostgreSQL: $url
+Demo keys are in .local/keys.env. Try:
+
+  . .local/keys.env
+  $ctl --addr $LISTEN --api_key "\$FEEDBACK_INGEST_KEY" \\
+      rate --channel ivr --score 5 --interaction_id call-1001
+  $ctl --addr $LISTEN health
+  psql "$url" -c 'SELECT kind, score, channel, received_at FROM feedback ORDER BY received_at DESC LIMIT 5'
+
+Stop everything with: scripts/dev.sh down
+MSG
+}
+
+cmd_stop_server() {
+  if feedbackd_running; then
+    local pid; pid=$(cat "$LOCAL/feedbackd.pid")
+    kill -TERM "$pid"
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  fi
+  rm -f "$LOCAL/feedbackd.pid"
+}
+
+cmd_down() {
+  cmd_stop_server
+  [ -e "$LOCAL/pg" ] && pg_stop "$LOCAL/pg/data"
+  log "stopped"
+}
+
+cmd_test() {
+  cmd_setup
+  cmd_build
+  local dir port rc=0
+  dir=$(mktemp -d /var/tmp/feedback-test-pg.XXXXXX)
+  chown postgres:postgres "$dir"
+  port=$(free_port 56432)
+  trap 'pg_stop "'"$dir"'/data"; rm -rf "'"$dir"'"' EXIT
+  log "starting a throwaway PostgreSQL on 127.0.0.1:$port"
+  PG_FSYNC=off pg_start "$dir/data" "$port"
+  export FEEDBACK_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+  (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)" "$@") || rc=$?
+  return "$rc"
+}
+
+case "${1:-}" in
+  setup|build|up|down|test) cmd="$1"; shift; "cmd_$cmd" "$@" ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

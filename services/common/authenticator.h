@@ -1,0 +1,56 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "domain/api_keys.h"
+#include "domain/clock.h"
+#include "services/common/worker_pool.h"
+#include "storage/api_key_store.h"
+
+namespace grpc {
+class CallbackServerContext;
+}
+
+namespace feedback::services {
+
+// Authenticates every call from its own `authorization: Bearer <key>`
+// metadata (never from the connection). Recently confirmed keys are served
+// from memory for `cache_ttl`; others are looked up in the database on a
+// worker thread, so gRPC's threads never block. A revoked key stops working
+// within cache_ttl. Thread-safe.
+class Authenticator {
+ public:
+  using Then = absl::AnyInvocable<void(absl::StatusOr<domain::Caller>) &&>;
+
+  Authenticator(storage::ApiKeyStore& store, WorkerPool& workers, const domain::Clock& clock,
+                absl::Duration cache_ttl);
+
+  // Calls `then` exactly once with the caller, or UNAUTHENTICATED (no or
+  // unknown key), UNAVAILABLE (database down) or RESOURCE_EXHAUSTED. Runs
+  // `then` inline when the key is cached, else on a worker thread.
+  void Authenticate(const grpc::CallbackServerContext& context, Then then);
+
+  // Same, from the raw metadata value.
+  void AuthenticateHeader(std::string_view authorization, Then then);
+
+ private:
+  struct Entry {
+    domain::Caller caller;
+    absl::Time checked_at;
+  };
+
+  storage::ApiKeyStore& store_;
+  WorkerPool& workers_;
+  const domain::Clock& clock_;
+  const absl::Duration cache_ttl_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);  // by key hash
+};
+
+}  // namespace feedback::services

@@ -1,0 +1,129 @@
+#include "services/feedbackd/feedback_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "domain/clock.h"
+#include "migrations/embedded_migrations.h"
+#include "services/common/authenticator.h"
+#include "services/common/worker_pool.h"
+#include "services/feedback/feedback_ingestor.h"
+#include "services/feedback/feedback_service.h"
+#include "spdlog/spdlog.h"
+#include "storage/api_key_store.h"
+#include "storage/connection_pool.h"
+#include "storage/migrator.h"
+#include "storage/pg_feedback_store.h"
+
+namespace feedback::services {
+
+// Everything the server owns, in construction order (destroyed in reverse).
+struct FeedbackServer::Parts {
+  explicit Parts(const ServerOptions& o)
+      : pool(storage::PoolOptions{o.database_url, o.pool_size, o.pool_acquire_timeout}),
+        migrator(pool, migrations::Embedded()),
+        keys(pool),
+        store(pool),
+        writer(store, o.writer),
+        workers(o.auth_threads, 10000),
+        auth(keys, workers, clock, o.key_cache_ttl),
+        ingestor(writer, clock),
+        feedback_service(auth, ingestor) {}
+
+  domain::SystemClock clock;
+  storage::ConnectionPool pool;
+  storage::Migrator migrator;
+  storage::ApiKeyStore keys;
+  storage::PgFeedbackStore store;
+  storage::BatchWriter writer;
+  WorkerPool workers;
+  Authenticator auth;
+  FeedbackIngestor ingestor;
+  FeedbackServiceImpl feedback_service;
+  std::atomic<bool> serving{false};
+};
+
+FeedbackServer::FeedbackServer(const ServerOptions& options)
+    : options_(options), parts_(std::make_unique<Parts>(options)) {}
+
+absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
+    const ServerOptions& options) {
+  std::unique_ptr<FeedbackServer> server(new FeedbackServer(options));
+  absl::Status migrations = server->parts_->migrator.CheckCurrent();
+  if (absl::IsFailedPrecondition(migrations)) return migrations;  // an edited migration
+  if (!migrations.ok()) {
+    spdlog::warn("not serving yet: {}", migrations.ToString());
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  // Keep idle connections of IVR and checkout clients alive through NATs and
+  // load balancers, and accept their keepalive pings.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.RegisterService(&server->parts_->feedback_service);
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen: cannot listen on ", options.listen));
+  }
+  server->server_->GetHealthCheckService()->SetServingStatus(false);
+  server->monitor_ = std::thread([s = server.get()] { s->MonitorLoop(); });
+  spdlog::info("feedbackd listening on {} (port {})", options.listen, server->port_);
+  return server;
+}
+
+FeedbackServer::~FeedbackServer() { Shutdown(); }
+
+bool FeedbackServer::serving() const { return parts_->serving.load(); }
+
+void FeedbackServer::MonitorLoop() {
+  absl::Time next_prune = absl::Now();
+  do {
+    const absl::Status status = parts_->migrator.CheckCurrent();
+    const bool ok = status.ok();
+    if (ok != parts_->serving.exchange(ok)) {
+      if (ok) {
+        spdlog::info("health: SERVING");
+      } else {
+        spdlog::warn("health: NOT_SERVING: {}", status.ToString());
+      }
+      server_->GetHealthCheckService()->SetServingStatus(ok);
+    }
+    if (ok && absl::Now() >= next_prune) {
+      absl::StatusOr<int64_t> pruned = parts_->store.PruneIdempotencyRecords(
+          absl::Now() - options_.idempotency_retention, 10000);
+      if (pruned.ok() && *pruned > 0) spdlog::info("pruned {} idempotency records", *pruned);
+      // Keep going while there is a backlog; otherwise look again later.
+      next_prune = absl::Now() + (pruned.ok() && *pruned == 10000 ? absl::ZeroDuration()
+                                                                   : absl::Minutes(10));
+    }
+  } while (!stop_monitor_.WaitForNotificationWithTimeout(options_.health_interval));
+}
+
+void FeedbackServer::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  spdlog::info("shutting down: NOT_SERVING, draining in-flight calls");
+  stop_monitor_.Notify();
+  if (monitor_.joinable()) monitor_.join();
+  parts_->serving = false;
+  server_->GetHealthCheckService()->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(options_.drain_timeout));
+  parts_->writer.Stop();
+  server_->Wait();
+  spdlog::info("shut down");
+}
+
+}  // namespace feedback::services

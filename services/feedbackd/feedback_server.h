@@ -1,0 +1,72 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "storage/batch_writer.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace feedback::services {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";
+  std::string database_url;
+  int pool_size = 8;
+  absl::Duration pool_acquire_timeout = absl::Seconds(2);
+  int max_message_bytes = 8 << 20;
+  storage::BatchWriterOptions writer;
+  // Threads for API-key lookups that miss the in-memory cache.
+  int auth_threads = 2;
+  absl::Duration key_cache_ttl = absl::Seconds(1);
+  // How often the database is probed for the health status.
+  absl::Duration health_interval = absl::Seconds(1);
+  // How long in-flight calls may take to finish after SIGTERM.
+  absl::Duration drain_timeout = absl::Seconds(20);
+  // Idempotency records are kept this long (the contract promises >= 24 h).
+  absl::Duration idempotency_retention = absl::Hours(24 * 7);
+};
+
+// The feedbackd server: gRPC services, health, reflection, the write path
+// and its background work, on one PostgreSQL database. Starts NOT_SERVING
+// and turns SERVING once the database answers and its migrations are
+// current; goes back to NOT_SERVING whenever the database is lost.
+class FeedbackServer {
+ public:
+  // Binds and starts. FAILED_PRECONDITION when an applied migration was
+  // edited; INVALID_ARGUMENT when the listen address cannot be bound. An
+  // unreachable database is not an error: the server waits for it.
+  static absl::StatusOr<std::unique_ptr<FeedbackServer>> Start(const ServerOptions& options);
+  ~FeedbackServer();
+
+  // The bound port (useful with "127.0.0.1:0").
+  int port() const { return port_; }
+
+  // Whether the health service currently reports SERVING.
+  bool serving() const;
+
+  // Reports NOT_SERVING, stops accepting calls, lets in-flight calls finish
+  // (up to drain_timeout), writes what is queued and stops. Idempotent.
+  void Shutdown();
+
+ private:
+  struct Parts;
+  explicit FeedbackServer(const ServerOptions& options);
+  void MonitorLoop();
+
+  const ServerOptions options_;
+  std::unique_ptr<Parts> parts_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  absl::Notification stop_monitor_;
+  std::thread monitor_;
+  bool shut_down_ = false;
+};
+
+}  // namespace feedback::services

@@ -1,0 +1,172 @@
+// feedbackd: the feedback and complaint service.
+//
+//   feedbackd serve            run the gRPC server
+//   feedbackd migrate          apply pending database migrations
+//   feedbackd create-api-key   create an API key and print it once
+//
+// Every setting is a flag with an environment fallback; see --help.
+
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_split.h"
+#include "domain/api_keys.h"
+#include "migrations/embedded_migrations.h"
+#include "services/feedbackd/feedback_server.h"
+#include "services/feedbackd/logging.h"
+#include "spdlog/spdlog.h"
+#include "storage/api_key_store.h"
+#include "storage/connection_pool.h"
+#include "storage/migrator.h"
+
+namespace {
+
+using feedback::services::ServerOptions;
+
+int Fail(const absl::Status& status) {
+  spdlog::error("{}", status.ToString());
+  return status.code() == absl::StatusCode::kUnavailable ? 3 : 1;
+}
+
+int Serve(const ServerOptions& options) {
+  // Handle SIGTERM/SIGINT on this thread only: block them before any other
+  // thread starts, then wait for one.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = feedback::services::FeedbackServer::Start(options);
+  if (!server.ok()) return Fail(server.status());
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("received signal {}", signal_number);
+  (*server)->Shutdown();
+  return 0;
+}
+
+int Migrate(const ServerOptions& options) {
+  feedback::storage::ConnectionPool pool({options.database_url, 1, absl::Seconds(10)});
+  feedback::storage::Migrator migrator(pool, feedback::migrations::Embedded());
+  absl::StatusOr<int> applied = migrator.Apply();
+  if (!applied.ok()) return Fail(applied.status());
+  spdlog::info("migrations current ({} applied now)", *applied);
+  return 0;
+}
+
+int CreateApiKey(const ServerOptions& options, const std::string& name,
+                 const std::string& role_name, const std::string& queues) {
+  const std::optional<feedback::domain::Role> role = feedback::domain::ParseRole(role_name);
+  if (!role) {
+    return Fail(absl::InvalidArgumentError(
+        "role: must be one of ingest, agent, supervisor, manager, admin"));
+  }
+  std::vector<std::string> queue_list;
+  if (!queues.empty()) queue_list = absl::StrSplit(queues, ',');
+  feedback::storage::ConnectionPool pool({options.database_url, 1, absl::Seconds(10)});
+  feedback::storage::ApiKeyStore keys(pool);
+  absl::StatusOr<feedback::storage::CreatedApiKey> created =
+      keys.Create(name, *role, queue_list);
+  if (!created.ok()) return Fail(created.status());
+  std::cout << created->key << std::endl;  // alone on stdout, for scripts
+  spdlog::info("created API key {} ({}) with role {}", created->id,
+               feedback::domain::ApiKeyPrefix(created->key), role_name);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"feedbackd: customer feedback and complaint service"};
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  ServerOptions options;
+  std::string log_format = "text";
+  std::string log_level = "info";
+  int health_interval_ms = 1000;
+  int drain_timeout_s = 20;
+  int key_cache_ttl_ms = 1000;
+  app.add_option("--database_url", options.database_url,
+                 "PostgreSQL connection string or postgresql:// URL")
+      ->envname("FEEDBACK_DATABASE_URL")
+      ->required();
+  app.add_option("--log_format", log_format, "text or json")
+      ->envname("FEEDBACK_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log_level", log_level, "trace, debug, info, warn, error")
+      ->envname("FEEDBACK_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  CLI::App* serve = app.add_subcommand("serve", "Run the gRPC server");
+  serve->add_option("--listen", options.listen, "Address to listen on (host:port)")
+      ->envname("FEEDBACK_LISTEN")
+      ->capture_default_str();
+  serve->add_option("--pool_size", options.pool_size, "Database connections at most")
+      ->envname("FEEDBACK_POOL_SIZE")
+      ->check(CLI::Range(2, 512))
+      ->capture_default_str();
+  serve->add_option("--max_message_bytes", options.max_message_bytes,
+                    "Largest request or response message")
+      ->envname("FEEDBACK_MAX_MESSAGE_BYTES")
+      ->check(CLI::Range(64 << 10, 64 << 20))
+      ->capture_default_str();
+  serve->add_option("--write_queue", options.writer.queue_capacity,
+                    "Submissions waiting to be written at most; beyond: RESOURCE_EXHAUSTED")
+      ->envname("FEEDBACK_WRITE_QUEUE")
+      ->check(CLI::Range(1000, 10000000))
+      ->capture_default_str();
+  serve->add_option("--write_batch", options.writer.max_batch,
+                    "Submissions per database transaction at most")
+      ->envname("FEEDBACK_WRITE_BATCH")
+      ->check(CLI::Range(1, 5000))
+      ->capture_default_str();
+  serve->add_option("--writer_threads", options.writer.threads, "Batch writer threads")
+      ->envname("FEEDBACK_WRITER_THREADS")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve->add_option("--health_interval_ms", health_interval_ms,
+                    "How often the database is probed for health")
+      ->envname("FEEDBACK_HEALTH_INTERVAL_MS")
+      ->check(CLI::Range(100, 60000))
+      ->capture_default_str();
+  serve->add_option("--drain_timeout_s", drain_timeout_s,
+                    "Seconds in-flight calls may take to finish on SIGTERM")
+      ->envname("FEEDBACK_DRAIN_TIMEOUT_S")
+      ->check(CLI::Range(0, 600))
+      ->capture_default_str();
+  serve->add_option("--key_cache_ttl_ms", key_cache_ttl_ms,
+                    "How long a confirmed API key is trusted without asking the database")
+      ->envname("FEEDBACK_KEY_CACHE_TTL_MS")
+      ->check(CLI::Range(0, 60000))
+      ->capture_default_str();
+
+  app.add_subcommand("migrate", "Apply pending database migrations (safe to run concurrently)");
+
+  CLI::App* create_key = app.add_subcommand(
+      "create-api-key", "Create an API key; prints the key alone on stdout, once");
+  std::string key_name, key_role, key_queues;
+  create_key->add_option("--name", key_name, "Who or what uses the key")->required();
+  create_key->add_option("--role", key_role, "ingest, agent, supervisor, manager or admin")
+      ->required();
+  create_key->add_option("--queues", key_queues, "Comma-separated queues (agents)");
+
+  CLI11_PARSE(app, argc, argv);
+  if (!feedback::services::ConfigureLogging(log_format, log_level)) {
+    std::cerr << "error: --log_format/--log_level not understood\n";
+    return 2;
+  }
+  // Give up on an unreachable database after a few seconds, not minutes.
+  setenv("PGCONNECT_TIMEOUT", "3", /*overwrite=*/0);
+  options.health_interval = absl::Milliseconds(health_interval_ms);
+  options.drain_timeout = absl::Seconds(drain_timeout_s);
+  options.key_cache_ttl = absl::Milliseconds(key_cache_ttl_ms);
+
+  if (serve->parsed()) return Serve(options);
+  if (app.got_subcommand("migrate")) return Migrate(options);
+  return CreateApiKey(options, key_name, key_role, key_queues);
+}

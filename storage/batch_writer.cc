@@ -1,0 +1,97 @@
+#include "storage/batch_writer.h"
+
+#include <utility>
+
+#include "spdlog/spdlog.h"
+
+namespace feedback::storage {
+
+BatchWriter::BatchWriter(FeedbackStore& store, BatchWriterOptions options)
+    : store_(store), options_(options) {
+  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Run(); });
+}
+
+BatchWriter::~BatchWriter() { Stop(); }
+
+absl::Status BatchWriter::Enqueue(std::vector<WriteJob>& jobs) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return absl::UnavailableError("server is shutting down");
+  if (queue_.size() + jobs.size() > options_.queue_capacity) {
+    return absl::ResourceExhaustedError("server overloaded: write queue full, retry later");
+  }
+  for (WriteJob& job : jobs) queue_.push_back(std::move(job));
+  jobs.clear();
+  return absl::OkStatus();
+}
+
+void BatchWriter::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && threads_.empty()) return;
+    stopping_ = true;
+  }
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+size_t BatchWriter::queued() const {
+  absl::MutexLock lock(&mu_);
+  return queue_.size();
+}
+
+void BatchWriter::Run() {
+  std::vector<WriteJob> batch;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !queue_.empty() || stopping_;
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;  // stopping and drained
+      const size_t n = std::min(queue_.size(), options_.max_batch);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    WriteOne(batch);
+    batch.clear();
+  }
+}
+
+void BatchWriter::WriteOne(std::vector<WriteJob>& batch) {
+  std::vector<PendingSubmit> submits;
+  submits.reserve(batch.size());
+  for (WriteJob& job : batch) submits.push_back(job.submit);
+
+  absl::StatusOr<std::vector<SubmitOutcome>> outcomes = store_.WriteBatch(submits);
+  if (!outcomes.ok() && absl::IsAborted(outcomes.status())) {
+    outcomes = store_.WriteBatch(submits);  // one retry after a transaction conflict
+  }
+  if (!outcomes.ok() && !absl::IsUnavailable(outcomes.status()) && batch.size() > 1) {
+    // Not a lost database: something in one submission upsets the database.
+    // Write each alone so the others still succeed and the culprit fails alone.
+    spdlog::error("batch of {} failed ({}); retrying one by one", batch.size(),
+                  outcomes.status().ToString());
+    for (WriteJob& job : batch) {
+      absl::StatusOr<std::vector<SubmitOutcome>> single =
+          store_.WriteBatch(std::span<const PendingSubmit>(&job.submit, 1));
+      std::move(job.done)(single.ok() ? std::move((*single)[0]) : SubmitOutcome(single.status()));
+    }
+    return;
+  }
+  if (!outcomes.ok()) {
+    const absl::Status failure = absl::IsUnavailable(outcomes.status())
+                                     ? outcomes.status()
+                                     : absl::UnavailableError(outcomes.status().message());
+    spdlog::warn("batch of {} not written: {}", batch.size(), failure.ToString());
+    for (WriteJob& job : batch) std::move(job.done)(failure);
+    return;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) std::move(batch[i].done)((*outcomes)[i]);
+}
+
+}  // namespace feedback::storage

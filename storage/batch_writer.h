@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/feedback_store.h"
+
+namespace feedback::storage {
+
+struct BatchWriterOptions {
+  // Most submissions waiting to be written; beyond it Enqueue refuses.
+  size_t queue_capacity = 20000;
+  // Most submissions written in one transaction.
+  size_t max_batch = 500;
+  // Writer threads (each holds one database connection while writing).
+  int threads = 2;
+};
+
+// One submission and what to do once its outcome is known.
+struct WriteJob {
+  PendingSubmit submit;
+  // Runs on a writer thread after the transaction committed (or failed).
+  absl::AnyInvocable<void(SubmitOutcome) &&> done;
+};
+
+// Groups concurrent submissions into one transaction each. Writer threads
+// take whatever is queued (up to max_batch; no timer, so a lone submission is
+// written at once), write it with FeedbackStore::WriteBatch and only then
+// report each outcome. When a batch fails, every job in it fails with
+// UNAVAILABLE — never an OK for an unwritten row. Thread-safe.
+class BatchWriter {
+ public:
+  BatchWriter(FeedbackStore& store, BatchWriterOptions options);
+  ~BatchWriter();  // Stop()s
+  BatchWriter(const BatchWriter&) = delete;
+  BatchWriter& operator=(const BatchWriter&) = delete;
+
+  // Queues all of `jobs` or none: RESOURCE_EXHAUSTED when they do not fit,
+  // UNAVAILABLE after Stop(). On error no `done` runs.
+  absl::Status Enqueue(std::vector<WriteJob>& jobs);
+
+  // Writes everything already queued, then stops the threads.
+  void Stop();
+
+  // Jobs waiting right now.
+  size_t queued() const;
+
+ private:
+  void Run();
+  void WriteOne(std::vector<WriteJob>& batch);
+
+  FeedbackStore& store_;
+  const BatchWriterOptions options_;
+  mutable absl::Mutex mu_;
+  std::deque<WriteJob> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace feedback::storage

@@ -1,0 +1,264 @@
+#include "storage/pg_feedback_store.h"
+
+#include <pqxx/result>
+#include <pqxx/transaction>
+
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "domain/sha256.h"
+#include "storage/pg_array.h"
+#include "storage/pg_status.h"
+
+namespace feedback::storage {
+namespace {
+
+// Claims each request_id in idempotency_keys and, for those claimed now
+// (not seen before), inserts their scores into feedback — one statement.
+// Returns the claimed (api_key_id, request_id) pairs.
+constexpr char kInsertBatch[] = "feedback_insert_batch";
+constexpr char kInsertBatchSql[] = R"sql(
+WITH items AS (
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::text[],
+                       $5::uuid[], $6::uuid[], $7::smallint[], $8::smallint[],
+                       $9::smallint[], $10::text[], $11::text[], $12::text[], $13::text[],
+                       $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[],
+                       $19::text[], $20::timestamptz[], $21::timestamptz[])
+    AS t(api_key_id, request_id, kind, payload_hash, csat_id, nps_id, csat_score,
+         nps_score, channel, customer_id, phone, email, display_name, interaction_id,
+         agent_id, queue, comment, attributes, complaint_id, occurred_at, received_at)
+), claimed AS (
+  INSERT INTO idempotency_keys (api_key_id, request_id, kind, payload_hash,
+                                csat_feedback_id, nps_feedback_id, received_at)
+  SELECT api_key_id, request_id, kind, decode(payload_hash, 'hex'), csat_id, nps_id,
+         received_at
+  FROM items
+  ON CONFLICT DO NOTHING
+  RETURNING api_key_id, request_id
+), stored AS (
+  INSERT INTO feedback (id, kind, score, channel, customer_id, customer_phone,
+                        customer_email, customer_name, interaction_id, agent_id, queue,
+                        comment, attributes, complaint_id, api_key_id, occurred_at,
+                        received_at)
+  SELECT s.id, s.kind, s.score, i.channel, i.customer_id, i.phone, i.email,
+         i.display_name, i.interaction_id, i.agent_id, i.queue, i.comment,
+         i.attributes, i.complaint_id, i.api_key_id,
+         coalesce(i.occurred_at, i.received_at), i.received_at
+  FROM items i
+  JOIN claimed c USING (api_key_id, request_id)
+  CROSS JOIN LATERAL (VALUES (i.csat_id, 1::smallint, i.csat_score),
+                             (i.nps_id, 2::smallint, i.nps_score)) AS s(id, kind, score)
+  WHERE s.id IS NOT NULL
+)
+SELECT api_key_id, request_id FROM claimed)sql";
+
+// The stored results of request_ids that were claimed before.
+constexpr char kSelectPrior[] = "feedback_select_prior";
+constexpr char kSelectPriorSql[] = R"sql(
+SELECT k.api_key_id, k.request_id, encode(k.payload_hash, 'hex'),
+       coalesce(k.csat_feedback_id::text, ''), coalesce(k.nps_feedback_id::text, ''),
+       (extract(epoch FROM k.received_at) * 1000000)::bigint,
+       coalesce(k.follow_up_complaint_id, '')
+FROM idempotency_keys k
+JOIN unnest($1::bigint[], $2::text[]) AS u(api_key_id, request_id)
+  USING (api_key_id, request_id))sql";
+
+constexpr char kPruneKeys[] = "idempotency_prune";
+constexpr char kPruneKeysSql[] = R"sql(
+DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+  SELECT ctid FROM idempotency_keys WHERE received_at < $1::timestamptz LIMIT $2)))sql";
+
+using RequestKey = std::pair<int64_t, std::string>;
+
+std::string PgTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", t, absl::UTCTimeZone());
+}
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (const char c : text) {
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out.append("\\u00");
+          out.push_back(kHex[(c >> 4) & 0xF]);
+          out.push_back(kHex[c & 0xF]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+std::string JsonObject(const std::map<std::string, std::string>& attributes) {
+  std::string out = "{";
+  for (const auto& [key, value] : attributes) {
+    if (out.size() > 1) out.push_back(',');
+    AppendJsonString(out, key);
+    out.push_back(':');
+    AppendJsonString(out, value);
+  }
+  out.push_back('}');
+  return out;
+}
+
+// The 21 array parameters of kInsertBatch, one element per item.
+struct BatchArrays {
+  PgArrayBuilder api_key_id, request_id, kind, payload_hash, csat_id, nps_id, csat_score,
+      nps_score, channel, customer_id, phone, email, display_name, interaction_id,
+      agent_id, queue, comment, attributes, complaint_id, occurred_at, received_at;
+
+  void Add(const PendingSubmit& p) {
+    const domain::Submission& s = p.submission;
+    api_key_id.Add(std::to_string(p.api_key_id));
+    request_id.Add(s.request_id);
+    kind.Add(std::to_string(static_cast<int>(s.kind)));
+    payload_hash.Add(domain::HexEncode(p.payload_hash));
+    csat_id.AddOrNull(p.csat_feedback_id);
+    nps_id.AddOrNull(p.nps_feedback_id);
+    csat_score.AddOptional(s.csat_score ? std::optional(std::to_string(*s.csat_score)) : std::nullopt);
+    nps_score.AddOptional(s.nps_score ? std::optional(std::to_string(*s.nps_score)) : std::nullopt);
+    channel.Add(std::to_string(s.channel));
+    customer_id.AddOrNull(s.customer.customer_id);
+    phone.AddOrNull(s.customer.phone);
+    email.AddOrNull(s.customer.email);
+    display_name.AddOrNull(s.customer.display_name);
+    interaction_id.AddOrNull(s.interaction_id);
+    agent_id.AddOrNull(s.agent_id);
+    queue.AddOrNull(s.queue);
+    comment.AddOrNull(s.comment);
+    attributes.Add(JsonObject(s.attributes));
+    complaint_id.AddOrNull(s.complaint_id);
+    occurred_at.AddOptional(s.occurred_at ? std::optional(PgTime(*s.occurred_at)) : std::nullopt);
+    received_at.Add(PgTime(p.received_at));
+  }
+};
+
+absl::Status ConflictError() {
+  return absl::AlreadyExistsError(
+      "request_id: already used with a different payload; use a new request_id for a "
+      "new submission");
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<SubmitOutcome>> PgFeedbackStore::WriteBatch(
+    std::span<const PendingSubmit> batch) {
+  // The first item with a given (key, request_id) is written; later ones in
+  // the same batch are answered from its outcome.
+  std::map<RequestKey, size_t> leader_of;
+  std::vector<size_t> leaders;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (leader_of.emplace(RequestKey(batch[i].api_key_id, batch[i].submission.request_id), i)
+            .second) {
+      leaders.push_back(i);
+    }
+  }
+  BatchArrays arrays;
+  for (size_t i : leaders) arrays.Add(batch[i]);
+
+  std::vector<SubmitOutcome> outcomes(batch.size(), absl::UnknownError("not written"));
+  absl::Status status = RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::Status {
+    conn.Prepare(kInsertBatch, kInsertBatchSql);
+    pqxx::work tx(conn.get());
+    const pqxx::result claimed_rows = tx.exec_prepared(
+        kInsertBatch, arrays.api_key_id.Build(), arrays.request_id.Build(),
+        arrays.kind.Build(), arrays.payload_hash.Build(), arrays.csat_id.Build(),
+        arrays.nps_id.Build(), arrays.csat_score.Build(), arrays.nps_score.Build(),
+        arrays.channel.Build(), arrays.customer_id.Build(), arrays.phone.Build(),
+        arrays.email.Build(), arrays.display_name.Build(), arrays.interaction_id.Build(),
+        arrays.agent_id.Build(), arrays.queue.Build(), arrays.comment.Build(),
+        arrays.attributes.Build(), arrays.complaint_id.Build(), arrays.occurred_at.Build(),
+        arrays.received_at.Build());
+    std::set<RequestKey> claimed;
+    for (const auto& row : claimed_rows) {
+      claimed.emplace(row[0].as<int64_t>(), row[1].as<std::string>());
+    }
+
+    PgArrayBuilder prior_keys, prior_ids;
+    for (size_t i : leaders) {
+      const PendingSubmit& p = batch[i];
+      RequestKey key(p.api_key_id, p.submission.request_id);
+      if (claimed.count(key) > 0) {
+        outcomes[i] = domain::SubmitResult{p.csat_feedback_id, p.nps_feedback_id,
+                                           p.received_at, "", false};
+      } else {
+        prior_keys.Add(std::to_string(p.api_key_id));
+        prior_ids.Add(p.submission.request_id);
+      }
+    }
+    // Closing the loop hooks in here: a claimed item whose score passes
+    // domain::NeedsFollowUp opens its follow-up complaint in this same
+    // transaction and records its id in idempotency_keys.
+    if (claimed.size() < leaders.size()) {
+      conn.Prepare(kSelectPrior, kSelectPriorSql);
+      const pqxx::result prior =
+          tx.exec_prepared(kSelectPrior, prior_keys.Build(), prior_ids.Build());
+      std::map<RequestKey, pqxx::row> prior_by_key;
+      for (const auto& row : prior) {
+        prior_by_key.emplace(RequestKey(row[0].as<int64_t>(), row[1].as<std::string>()), row);
+      }
+      for (size_t i : leaders) {
+        const PendingSubmit& p = batch[i];
+        RequestKey key(p.api_key_id, p.submission.request_id);
+        if (claimed.count(key) > 0) continue;
+        auto it = prior_by_key.find(key);
+        if (it == prior_by_key.end()) {
+          // Claimed by a transaction that has since gone: retrying is safe.
+          outcomes[i] = absl::UnavailableError("request_id: concurrent submit, retry");
+          continue;
+        }
+        const pqxx::row& row = it->second;
+        if (row[2].as<std::string>() != domain::HexEncode(p.payload_hash)) {
+          outcomes[i] = ConflictError();
+          continue;
+        }
+        outcomes[i] = domain::SubmitResult{
+            row[3].as<std::string>(), row[4].as<std::string>(),
+            absl::FromUnixMicros(row[5].as<int64_t>()), row[6].as<std::string>(), true};
+      }
+    }
+    tx.commit();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const size_t leader =
+        leader_of.at(RequestKey(batch[i].api_key_id, batch[i].submission.request_id));
+    if (leader == i) continue;
+    if (batch[i].payload_hash != batch[leader].payload_hash) {
+      outcomes[i] = ConflictError();
+    } else if (outcomes[leader].ok()) {
+      domain::SubmitResult replay = *outcomes[leader];
+      replay.duplicate = true;
+      outcomes[i] = replay;
+    } else {
+      outcomes[i] = outcomes[leader].status();
+    }
+  }
+  return outcomes;
+}
+
+absl::StatusOr<int64_t> PgFeedbackStore::PruneIdempotencyRecords(absl::Time before,
+                                                                 int limit) {
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
+    conn.Prepare(kPruneKeys, kPruneKeysSql);
+    pqxx::work tx(conn.get());
+    const pqxx::result r = tx.exec_prepared(kPruneKeys, PgTime(before), limit);
+    tx.commit();
+    return static_cast<int64_t>(r.affected_rows());
+  });
+}
+
+}  // namespace feedback::storage

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "storage/connection_pool.h"
+#include "storage/feedback_store.h"
+
+namespace feedback::storage {
+
+// FeedbackStore on PostgreSQL: the feedback and idempotency_keys tables.
+// One batch costs one INSERT statement (UNNEST over array parameters), one
+// SELECT only when some request_ids were seen before, and one commit.
+class PgFeedbackStore final : public FeedbackStore {
+ public:
+  explicit PgFeedbackStore(ConnectionPool& pool) : pool_(pool) {}
+
+  absl::StatusOr<std::vector<SubmitOutcome>> WriteBatch(
+      std::span<const PendingSubmit> batch) override;
+
+  // Deletes up to `limit` idempotency records received before `before`;
+  // returns how many. Requests older than that are then treated as new.
+  absl::StatusOr<int64_t> PruneIdempotencyRecords(absl::Time before, int limit);
+
+ private:
+  ConnectionPool& pool_;
+};
+
+}  // namespace feedback::storage

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <exception>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "storage/connection_pool.h"
+
+namespace feedback::storage {
+
+// Turns an exception thrown by libpqxx (or the standard library) into a
+// Status: lost or unusable connections and an unknown commit outcome ->
+// UNAVAILABLE; serialization failures and deadlocks -> ABORTED; unique
+// violations -> ALREADY_EXISTS; anything else -> INTERNAL. The message never
+// contains query parameters.
+absl::Status StatusFromException(const std::exception& e);
+
+// True when `status` means the connection it came from must be discarded.
+bool IsConnectionLoss(const absl::Status& status);
+
+// Runs `fn(PooledConnection&)` on a pooled connection and returns its
+// result; exceptions become a Status (see StatusFromException) and a lost
+// connection is discarded instead of being returned to the pool.
+template <typename Fn>
+auto RunWithConnection(ConnectionPool& pool, Fn&& fn)
+    -> decltype(fn(std::declval<PooledConnection&>())) {
+  absl::StatusOr<PooledConnection> conn = pool.Acquire();
+  if (!conn.ok()) return conn.status();
+  try {
+    return fn(*conn);
+  } catch (const std::exception& e) {
+    absl::Status status = StatusFromException(e);
+    if (IsConnectionLoss(status)) conn->MarkBroken();
+    return status;
+  }
+}
+
+}  // namespace feedback::storage
