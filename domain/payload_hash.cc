@@ -51,10 +51,12 @@ std::string PayloadHash(const Submission& s) {
   }
   e.Field('m', s.comment);
   if (s.occurred_at) {
-    const absl::Duration since_epoch = *s.occurred_at - absl::UnixEpoch();
+    absl::Duration below_second;
+    const int64_t seconds = absl::IDivDuration(*s.occurred_at - absl::UnixEpoch(),
+                                               absl::Seconds(1), &below_second);
     e.Tag('t');
-    e.Int(absl::IDivDuration(since_epoch, absl::Seconds(1), nullptr));
-    e.Int(absl::ToInt64Nanoseconds(since_epoch % absl::Seconds(1)));
+    e.Int(seconds);
+    e.Int(absl::ToInt64Nanoseconds(below_second));
   }
   e.Tag('A');
   e.Int(static_cast<int64_t>(s.attributes.size()));

@@ -200,6 +200,7 @@ cmd_test() {
   log "starting a throwaway PostgreSQL on 127.0.0.1:$port"
   PG_FSYNC=off pg_start "$dir/data" "$port"
   export FEEDBACK_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+  export FEEDBACK_REQUIRE_DB=1  # database tests fail instead of skipping
   (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)" "$@") || rc=$?
   return "$rc"
 }

@@ -68,8 +68,13 @@ void BatchWriter::WriteOne(std::vector<WriteJob>& batch) {
   for (WriteJob& job : batch) submits.push_back(job.submit);
 
   absl::StatusOr<std::vector<SubmitOutcome>> outcomes = store_.WriteBatch(submits);
-  if (!outcomes.ok() && absl::IsAborted(outcomes.status())) {
-    outcomes = store_.WriteBatch(submits);  // one retry after a transaction conflict
+  if (!outcomes.ok() &&
+      (absl::IsAborted(outcomes.status()) || absl::IsUnavailable(outcomes.status()))) {
+    // One more attempt after a transaction conflict or a lost connection
+    // (the pool replaces it, e.g. after a database restart). The write is
+    // idempotent: if the first attempt did commit, the store recognizes its
+    // own ids.
+    outcomes = store_.WriteBatch(submits);
   }
   if (!outcomes.ok() && !absl::IsUnavailable(outcomes.status()) && batch.size() > 1) {
     // Not a lost database: something in one submission upsets the database.

@@ -92,10 +92,16 @@ absl::StatusOr<PooledConnection> ConnectionPool::Acquire() {
 
 void ConnectionPool::Release(std::unique_ptr<PooledConnection::Slot> slot, bool broken) {
   if (broken || !slot->conn->is_open()) {
-    slot.reset();  // closes the connection outside the lock
-    absl::MutexLock lock(&mu_);
-    --open_;
-    return;
+    // A lost connection usually means the others are lost too (database
+    // restart, failover, terminated backends): drop the idle ones as well so
+    // the next caller gets a fresh connection instead of another dead one.
+    std::vector<std::unique_ptr<PooledConnection::Slot>> closing;
+    {
+      absl::MutexLock lock(&mu_);
+      open_ -= 1 + static_cast<int>(idle_.size());
+      closing.swap(idle_);
+    }
+    return;  // `slot` and `closing` close outside the lock
   }
   absl::MutexLock lock(&mu_);
   idle_.push_back(std::move(slot));

@@ -56,8 +56,9 @@ class PooledConnection {
   bool broken_ = false;
 };
 
-// A bounded pool of PostgreSQL connections. Broken connections are dropped
-// and replaced on demand, so the pool heals when the database comes back.
+// A bounded pool of PostgreSQL connections. A broken connection is dropped
+// together with every idle one, and connections are reopened on demand, so
+// the pool heals as soon as the database is back.
 // Thread-safe.
 class ConnectionPool {
  public:

@@ -223,9 +223,15 @@ absl::StatusOr<std::vector<SubmitOutcome>> PgFeedbackStore::WriteBatch(
           outcomes[i] = ConflictError();
           continue;
         }
-        outcomes[i] = domain::SubmitResult{
-            row[3].as<std::string>(), row[4].as<std::string>(),
-            absl::FromUnixMicros(row[5].as<int64_t>()), row[6].as<std::string>(), true};
+        domain::SubmitResult stored{row[3].as<std::string>(), row[4].as<std::string>(),
+                                    absl::FromUnixMicros(row[5].as<int64_t>()),
+                                    row[6].as<std::string>(), true};
+        // Ids are chosen once per submission, so matching ids mean this very
+        // submission committed before (a retry after an unknown commit
+        // outcome): it is not a replay by the client.
+        stored.duplicate = stored.csat_feedback_id != p.csat_feedback_id ||
+                           stored.nps_feedback_id != p.nps_feedback_id;
+        outcomes[i] = std::move(stored);
       }
     }
     tx.commit();

@@ -1,0 +1,28 @@
+#include "domain/feedback.h"
+
+#include <gtest/gtest.h>
+
+namespace feedback::domain {
+namespace {
+
+TEST(NpsCategory, PromotersNineToTenPassivesSevenToEightDetractorsZeroToSix) {
+  for (int s = 0; s <= 6; ++s) EXPECT_EQ(CategorizeNps(s), NpsCategory::kDetractor) << s;
+  for (int s = 7; s <= 8; ++s) EXPECT_EQ(CategorizeNps(s), NpsCategory::kPassive) << s;
+  for (int s = 9; s <= 10; ++s) EXPECT_EQ(CategorizeNps(s), NpsCategory::kPromoter) << s;
+  EXPECT_EQ(CategorizeNps(-1), NpsCategory::kUnspecified);
+  EXPECT_EQ(CategorizeNps(11), NpsCategory::kUnspecified);
+}
+
+TEST(ClosedLoop, LowCsatAndDetractorsNeedAFollowUp) {
+  EXPECT_TRUE(NeedsFollowUp(ScoreKind::kCsat, 1));
+  EXPECT_TRUE(NeedsFollowUp(ScoreKind::kCsat, 2));
+  EXPECT_FALSE(NeedsFollowUp(ScoreKind::kCsat, 3));
+  EXPECT_FALSE(NeedsFollowUp(ScoreKind::kCsat, 5));
+  EXPECT_TRUE(NeedsFollowUp(ScoreKind::kNps, 0));
+  EXPECT_TRUE(NeedsFollowUp(ScoreKind::kNps, 6));
+  EXPECT_FALSE(NeedsFollowUp(ScoreKind::kNps, 7));
+  EXPECT_FALSE(NeedsFollowUp(ScoreKind::kNps, 10));
+}
+
+}  // namespace
+}  // namespace feedback::domain
