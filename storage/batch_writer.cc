@@ -42,7 +42,8 @@ size_t BatchWriter::queued() const {
 }
 
 void BatchWriter::Run() {
-  std::vector<WriteJob> batch;
+  std::vector<PendingSubmit> submits;
+  std::vector<Done> dones;
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
@@ -53,20 +54,18 @@ void BatchWriter::Run() {
       if (queue_.empty()) return;  // stopping and drained
       const size_t n = std::min(queue_.size(), options_.max_batch);
       for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
+        submits.push_back(std::move(queue_.front().submit));
+        dones.push_back(std::move(queue_.front().done));
         queue_.pop_front();
       }
     }
-    WriteOne(batch);
-    batch.clear();
+    WriteOne(submits, dones);
+    submits.clear();
+    dones.clear();
   }
 }
 
-void BatchWriter::WriteOne(std::vector<WriteJob>& batch) {
-  std::vector<PendingSubmit> submits;
-  submits.reserve(batch.size());
-  for (WriteJob& job : batch) submits.push_back(job.submit);
-
+void BatchWriter::WriteOne(const std::vector<PendingSubmit>& submits, std::vector<Done>& dones) {
   absl::StatusOr<std::vector<SubmitOutcome>> outcomes = store_.WriteBatch(submits);
   if (!outcomes.ok() &&
       (absl::IsAborted(outcomes.status()) || absl::IsUnavailable(outcomes.status()))) {
@@ -76,15 +75,15 @@ void BatchWriter::WriteOne(std::vector<WriteJob>& batch) {
     // own ids.
     outcomes = store_.WriteBatch(submits);
   }
-  if (!outcomes.ok() && !absl::IsUnavailable(outcomes.status()) && batch.size() > 1) {
+  if (!outcomes.ok() && !absl::IsUnavailable(outcomes.status()) && submits.size() > 1) {
     // Not a lost database: something in one submission upsets the database.
     // Write each alone so the others still succeed and the culprit fails alone.
-    spdlog::error("batch of {} failed ({}); retrying one by one", batch.size(),
+    spdlog::error("batch of {} failed ({}); retrying one by one", submits.size(),
                   outcomes.status().ToString());
-    for (WriteJob& job : batch) {
+    for (size_t i = 0; i < submits.size(); ++i) {
       absl::StatusOr<std::vector<SubmitOutcome>> single =
-          store_.WriteBatch(std::span<const PendingSubmit>(&job.submit, 1));
-      std::move(job.done)(single.ok() ? std::move((*single)[0]) : SubmitOutcome(single.status()));
+          store_.WriteBatch(std::span<const PendingSubmit>(&submits[i], 1));
+      std::move(dones[i])(single.ok() ? std::move((*single)[0]) : SubmitOutcome(single.status()));
     }
     return;
   }
@@ -92,11 +91,11 @@ void BatchWriter::WriteOne(std::vector<WriteJob>& batch) {
     const absl::Status failure = absl::IsUnavailable(outcomes.status())
                                      ? outcomes.status()
                                      : absl::UnavailableError(outcomes.status().message());
-    spdlog::warn("batch of {} not written: {}", batch.size(), failure.ToString());
-    for (WriteJob& job : batch) std::move(job.done)(failure);
+    spdlog::warn("batch of {} not written: {}", submits.size(), failure.ToString());
+    for (Done& done : dones) std::move(done)(failure);
     return;
   }
-  for (size_t i = 0; i < batch.size(); ++i) std::move(batch[i].done)((*outcomes)[i]);
+  for (size_t i = 0; i < dones.size(); ++i) std::move(dones[i])(std::move((*outcomes)[i]));
 }
 
 }  // namespace feedback::storage

@@ -52,8 +52,10 @@ class BatchWriter {
   size_t queued() const;
 
  private:
+  using Done = absl::AnyInvocable<void(SubmitOutcome) &&>;
   void Run();
-  void WriteOne(std::vector<WriteJob>& batch);
+  // Writes one batch and reports outcome i to dones[i].
+  void WriteOne(const std::vector<PendingSubmit>& submits, std::vector<Done>& dones);
 
   FeedbackStore& store_;
   const BatchWriterOptions options_;
