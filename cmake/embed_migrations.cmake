@@ -1,5 +1,7 @@
 # Writes OUTPUT: a C++ source defining feedback::migrations::Embedded(), with
-# the bytes of every file in FILES (NNNN_name.sql) as a character array.
+# the bytes of every file in FILES (NNNN_name.sql, "|"-separated) as a
+# character array.
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "")
 set(entries "")
 set(index 0)

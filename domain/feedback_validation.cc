@@ -15,22 +15,6 @@ absl::Status Invalid(std::string_view field, std::string_view problem) {
   return absl::InvalidArgumentError(message);
 }
 
-// What is wrong with a text value (encoding, length; `required` rejects
-// empty), or nullopt when it is fine.
-std::optional<std::string> TextProblem(std::string_view value, size_t max, bool required) {
-  const std::optional<size_t> length = CountStorableCodePoints(value);
-  if (!length) return "must be valid UTF-8 without NUL characters";
-  if (required && *length == 0) return "is required";
-  if (*length > max) return absl::StrCat("must be at most ", max, " characters");
-  return std::nullopt;
-}
-
-absl::Status CheckText(std::string_view field, std::string_view value, size_t max,
-                       bool required = false) {
-  if (auto problem = TextProblem(value, max, required)) return Invalid(field, *problem);
-  return absl::OkStatus();
-}
-
 absl::Status CheckScore(std::string_view field, int score, int min, int max) {
   if (score < min || score > max) {
     return Invalid(field, absl::StrCat("must be between ", min, " and ", max));

@@ -1,6 +1,7 @@
 #include "domain/text.h"
 
 #include <cstdint>
+#include <string>
 
 namespace feedback::domain {
 
@@ -44,6 +45,21 @@ std::optional<size_t> CountStorableCodePoints(std::string_view text) {
     ++count;
   }
   return count;
+}
+
+std::optional<std::string> TextProblem(std::string_view value, size_t max, bool required) {
+  const std::optional<size_t> length = CountStorableCodePoints(value);
+  if (!length) return "must be valid UTF-8 without NUL characters";
+  if (required && *length == 0) return "is required";
+  if (*length > max) return "must be at most " + std::to_string(max) + " characters";
+  return std::nullopt;
+}
+
+absl::Status CheckText(std::string_view field, std::string_view value, size_t max,
+                       bool required) {
+  std::optional<std::string> problem = TextProblem(value, max, required);
+  if (!problem) return absl::OkStatus();
+  return absl::InvalidArgumentError(std::string(field) + ": " + *problem);
 }
 
 }  // namespace feedback::domain
