@@ -9,14 +9,4 @@ NpsCategory CategorizeNps(int score) {
   return NpsCategory::kDetractor;
 }
 
-bool NeedsFollowUp(ScoreKind kind, int score) {
-  switch (kind) {
-    case ScoreKind::kCsat:
-      return score >= 1 && score <= 2;
-    case ScoreKind::kNps:
-      return CategorizeNps(score) == NpsCategory::kDetractor;
-  }
-  return false;
-}
-
 }  // namespace feedback::domain

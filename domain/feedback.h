@@ -73,8 +73,4 @@ struct SubmitResult {
   bool duplicate = false;
 };
 
-// Closing the loop: whether a score is low enough that a follow-up
-// complaint should be opened for it (CSAT <= 2, NPS detractor <= 6).
-bool NeedsFollowUp(ScoreKind kind, int score);
-
 }  // namespace feedback::domain

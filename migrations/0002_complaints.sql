@@ -1,5 +1,9 @@
 -- Complaints, their audit events, notes, follow-ups and SLA policies.
 
+-- Microseconds since the Unix epoch: how the server reads times.
+CREATE FUNCTION epoch_us(t timestamptz) RETURNS bigint LANGUAGE sql IMMUTABLE STRICT
+  RETURN (extract(epoch FROM t) * 1000000)::bigint;
+
 -- Business calendar of a policy: an IANA zone, weekly open intervals as
 -- (ISO weekday 1=Monday..7=Sunday, start minute, end minute) triples
 -- flattened into open_minutes, and local holidays.

@@ -9,8 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "domain/ids.h"
 #include "domain/sha256.h"
+#include "storage/complaint_store.h"
 #include "storage/pg_array.h"
+#include "storage/pg_format.h"
 #include "storage/pg_status.h"
 
 namespace feedback::storage {
@@ -71,46 +74,46 @@ constexpr char kPruneKeysSql[] = R"sql(
 DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
   SELECT ctid FROM idempotency_keys WHERE received_at < $1::timestamptz LIMIT $2)))sql";
 
+constexpr char kSetFollowUp[] = "idempotency_set_follow_up";
+constexpr char kSetFollowUpSql[] = R"sql(
+UPDATE idempotency_keys SET follow_up_complaint_id = $3
+WHERE api_key_id = $1 AND request_id = $2)sql";
+
+// The follow-up complaint a new submission opens, if any (one per
+// submission: a survey's CSAT score decides before its NPS score).
+std::optional<domain::Complaint> ClosedLoopComplaint(const domain::ClosedLoopRule& rule,
+                                                     const PendingSubmit& p) {
+  const domain::Submission& s = p.submission;
+  std::optional<domain::Priority> priority;
+  std::string source, subject;
+  if (s.csat_score) {
+    priority = domain::ClosedLoopPriority(rule, domain::ScoreKind::kCsat, *s.csat_score,
+                                          s.customer);
+    source = p.csat_feedback_id;
+    subject = "Low CSAT rating " + std::to_string(*s.csat_score) + "/5";
+  }
+  if (!priority && s.nps_score) {
+    priority = domain::ClosedLoopPriority(rule, domain::ScoreKind::kNps, *s.nps_score,
+                                          s.customer);
+    source = p.nps_feedback_id;
+    subject = "NPS detractor " + std::to_string(*s.nps_score) + "/10";
+  }
+  if (!priority) return std::nullopt;
+  domain::Complaint c;
+  c.id = domain::NewFeedbackId(p.received_at);
+  c.priority = *priority;
+  c.queue = s.queue.empty() ? "general" : s.queue;
+  c.category = "closed_loop";
+  c.channel = s.channel;
+  c.customer = s.customer;
+  c.interaction_id = s.interaction_id;
+  c.subject = subject;
+  c.description = s.comment;
+  c.source_feedback_id = source;
+  return c;
+}
+
 using RequestKey = std::pair<int64_t, std::string>;
-
-std::string PgTime(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", t, absl::UTCTimeZone());
-}
-
-void AppendJsonString(std::string& out, std::string_view text) {
-  out.push_back('"');
-  for (const char c : text) {
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out.append("\\u00");
-          out.push_back(kHex[(c >> 4) & 0xF]);
-          out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-std::string JsonObject(const std::map<std::string, std::string>& attributes) {
-  std::string out = "{";
-  for (const auto& [key, value] : attributes) {
-    if (out.size() > 1) out.push_back(',');
-    AppendJsonString(out, key);
-    out.push_back(':');
-    AppendJsonString(out, value);
-  }
-  out.push_back('}');
-  return out;
-}
 
 // The 21 array parameters of kInsertBatch, one element per item.
 struct BatchArrays {
@@ -197,9 +200,22 @@ absl::StatusOr<std::vector<SubmitOutcome>> PgFeedbackStore::WriteBatch(
         prior_ids.Add(p.submission.request_id);
       }
     }
-    // Closing the loop hooks in here: a claimed item whose score passes
-    // domain::NeedsFollowUp opens its follow-up complaint in this same
-    // transaction and records its id in idempotency_keys.
+    // Closing the loop: a new low score from a reachable customer opens its
+    // follow-up complaint in this same transaction, so the case exists iff
+    // the score does; replays find the id in idempotency_keys.
+    std::optional<domain::SlaPolicies> policies;
+    for (size_t i : leaders) {
+      const PendingSubmit& p = batch[i];
+      if (claimed.count(RequestKey(p.api_key_id, p.submission.request_id)) == 0) continue;
+      std::optional<domain::Complaint> follow_up = ClosedLoopComplaint(rule_, p);
+      if (!follow_up) continue;
+      if (!policies) policies = ReadPolicies(tx);
+      domain::StartSla(*follow_up, *policies, p.received_at);
+      InsertComplaint(tx, *follow_up, "closed_loop");
+      conn.Prepare(kSetFollowUp, kSetFollowUpSql);
+      tx.exec_prepared(kSetFollowUp, p.api_key_id, p.submission.request_id, follow_up->id);
+      outcomes[i]->follow_up_complaint_id = follow_up->id;
+    }
     if (claimed.size() < leaders.size()) {
       conn.Prepare(kSelectPrior, kSelectPriorSql);
       const pqxx::result prior =

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/complaint.h"
 #include "storage/connection_pool.h"
 #include "storage/feedback_store.h"
 
@@ -10,7 +11,10 @@ namespace feedback::storage {
 // SELECT only when some request_ids were seen before, and one commit.
 class PgFeedbackStore final : public FeedbackStore {
  public:
-  explicit PgFeedbackStore(ConnectionPool& pool) : pool_(pool) {}
+  // `rule` decides which new scores open a follow-up complaint (in the
+  // same transaction; its id is returned and repeated on replays).
+  explicit PgFeedbackStore(ConnectionPool& pool, domain::ClosedLoopRule rule = {})
+      : pool_(pool), rule_(rule) {}
 
   absl::StatusOr<std::vector<SubmitOutcome>> WriteBatch(
       std::span<const PendingSubmit> batch) override;
@@ -21,6 +25,7 @@ class PgFeedbackStore final : public FeedbackStore {
 
  private:
   ConnectionPool& pool_;
+  const domain::ClosedLoopRule rule_;
 };
 
 }  // namespace feedback::storage

@@ -12,7 +12,11 @@
 #include "services/common/authenticator.h"
 #include "services/common/worker_pool.h"
 #include "services/feedback/feedback_ingestor.h"
+#include "services/complaints/complaint_service.h"
+#include "services/complaints/watch_hub.h"
 #include "services/feedback/feedback_service.h"
+#include "storage/complaint_event_listener.h"
+#include "storage/complaint_store.h"
 #include "spdlog/spdlog.h"
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
@@ -24,26 +28,38 @@ namespace feedback::services {
 // Everything the server owns, in construction order (destroyed in reverse).
 struct FeedbackServer::Parts {
   explicit Parts(const ServerOptions& o)
-      : pool(storage::PoolOptions{o.database_url, o.pool_size, o.pool_acquire_timeout}),
+      : clock(o.clock != nullptr ? *o.clock : system_clock),
+        pool(storage::PoolOptions{o.database_url, o.pool_size, o.pool_acquire_timeout}),
         migrator(pool, migrations::Embedded()),
         keys(pool),
-        store(pool),
+        store(pool, o.closed_loop),
+        complaints(pool),
         writer(store, o.writer),
         workers(o.auth_threads, 10000),
+        db_workers(o.db_threads, 5000),
         auth(keys, workers, clock, o.key_cache_ttl),
         ingestor(writer, clock),
-        feedback_service(auth, ingestor) {}
+        feedback_service(auth, ingestor),
+        complaint_service(auth, db_workers, complaints, hub, clock),
+        listener(o.database_url, complaints,
+                 [this](const storage::ComplaintEventRecord& e) { hub.Publish(e); }) {}
 
-  domain::SystemClock clock;
+  domain::SystemClock system_clock;
+  const domain::Clock& clock;
   storage::ConnectionPool pool;
   storage::Migrator migrator;
   storage::ApiKeyStore keys;
   storage::PgFeedbackStore store;
+  storage::ComplaintStore complaints;
   storage::BatchWriter writer;
   WorkerPool workers;
+  WorkerPool db_workers;
+  WatchHub hub;
   Authenticator auth;
   FeedbackIngestor ingestor;
   FeedbackServiceImpl feedback_service;
+  ComplaintServiceImpl complaint_service;
+  storage::ComplaintEventListener listener;
   std::atomic<bool> serving{false};
 };
 
@@ -72,6 +88,7 @@ absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.RegisterService(&server->parts_->feedback_service);
+  builder.RegisterService(&server->parts_->complaint_service);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::InvalidArgumentError(
@@ -79,6 +96,7 @@ absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
   }
   server->server_->GetHealthCheckService()->SetServingStatus(false);
   server->monitor_ = std::thread([s = server.get()] { s->MonitorLoop(); });
+  server->sla_worker_ = std::thread([s = server.get()] { s->SlaLoop(); });
   spdlog::info("feedbackd listening on {} (port {})", options.listen, server->port_);
   return server;
 }
@@ -111,14 +129,36 @@ void FeedbackServer::MonitorLoop() {
   } while (!stop_monitor_.WaitForNotificationWithTimeout(options_.health_interval));
 }
 
+void FeedbackServer::SlaLoop() {
+  constexpr int kChunk = 500;
+  do {
+    if (!parts_->serving.load()) continue;
+    const absl::Time now = parts_->clock.Now();
+    absl::StatusOr<int> breached = kChunk;
+    while (breached.ok() && *breached == kChunk) {
+      breached = parts_->complaints.MarkBreaches(now, kChunk);
+      if (breached.ok() && *breached > 0) spdlog::info("SLA: {} complaint(s) breached", *breached);
+    }
+    absl::StatusOr<int> closed = kChunk;
+    while (closed.ok() && *closed == kChunk) {
+      closed = parts_->complaints.AutoClose(now - options_.auto_close_after, now, kChunk);
+    }
+    if (!breached.ok() || !closed.ok()) {
+      spdlog::warn("SLA worker: {}", (!breached.ok() ? breached : closed).status().ToString());
+    }
+  } while (!stop_monitor_.WaitForNotificationWithTimeout(options_.sla_interval));
+}
+
 void FeedbackServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   spdlog::info("shutting down: NOT_SERVING, draining in-flight calls");
   stop_monitor_.Notify();
   if (monitor_.joinable()) monitor_.join();
+  if (sla_worker_.joinable()) sla_worker_.join();
   parts_->serving = false;
   server_->GetHealthCheckService()->Shutdown();
+  parts_->hub.CloseAll();
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(options_.drain_timeout));
   parts_->writer.Stop();

@@ -7,6 +7,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "domain/clock.h"
+#include "domain/complaint.h"
 #include "storage/batch_writer.h"
 
 namespace grpc {
@@ -31,6 +33,16 @@ struct ServerOptions {
   absl::Duration drain_timeout = absl::Seconds(20);
   // Idempotency records are kept this long (the contract promises >= 24 h).
   absl::Duration idempotency_retention = absl::Hours(24 * 7);
+  // Threads for complaint calls (database work off gRPC's threads).
+  int db_threads = 4;
+  // How often the SLA worker looks for breaches and complaints to close.
+  absl::Duration sla_interval = absl::Seconds(5);
+  // RESOLVED complaints close by themselves after this long.
+  absl::Duration auto_close_after = absl::Hours(24 * 7);
+  // Which scores open a follow-up complaint.
+  domain::ClosedLoopRule closed_loop;
+  // The clock of the SLA worker and of complaint calls; nullptr: the wall clock.
+  const domain::Clock* clock = nullptr;
 };
 
 // The feedbackd server: gRPC services, health, reflection, the write path
@@ -59,6 +71,7 @@ class FeedbackServer {
   struct Parts;
   explicit FeedbackServer(const ServerOptions& options);
   void MonitorLoop();
+  void SlaLoop();
 
   const ServerOptions options_;
   std::unique_ptr<Parts> parts_;
@@ -66,6 +79,7 @@ class FeedbackServer {
   int port_ = 0;
   absl::Notification stop_monitor_;
   std::thread monitor_;
+  std::thread sla_worker_;
   bool shut_down_ = false;
 };
 

@@ -145,6 +145,34 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 60000))
       ->capture_default_str();
 
+  int auto_close_days = 7;
+  int sla_interval_ms = 5000;
+  serve->add_option("--db_threads", options.db_threads,
+                    "Threads for complaint calls (each may hold a database connection)")
+      ->envname("FEEDBACK_DB_THREADS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  serve->add_option("--sla_interval_ms", sla_interval_ms,
+                    "How often SLA breaches are marked and resolved complaints closed")
+      ->envname("FEEDBACK_SLA_INTERVAL_MS")
+      ->check(CLI::Range(100, 3600000))
+      ->capture_default_str();
+  serve->add_option("--auto_close_days", auto_close_days,
+                    "Days after which a RESOLVED complaint closes by itself")
+      ->envname("FEEDBACK_AUTO_CLOSE_DAYS")
+      ->check(CLI::Range(1, 365))
+      ->capture_default_str();
+  serve->add_option("--closed_loop_csat_max", options.closed_loop.csat_max,
+                    "A CSAT score at or below this opens a follow-up complaint (0: never)")
+      ->envname("FEEDBACK_CLOSED_LOOP_CSAT_MAX")
+      ->check(CLI::Range(0, 5))
+      ->capture_default_str();
+  serve->add_option("--closed_loop_nps_max", options.closed_loop.nps_max,
+                    "An NPS score at or below this opens a follow-up complaint (-1: never)")
+      ->envname("FEEDBACK_CLOSED_LOOP_NPS_MAX")
+      ->check(CLI::Range(-1, 10))
+      ->capture_default_str();
+
   app.add_subcommand("migrate", "Apply pending database migrations (safe to run concurrently)");
 
   CLI::App* create_key = app.add_subcommand(
@@ -165,6 +193,8 @@ int main(int argc, char** argv) {
   options.health_interval = absl::Milliseconds(health_interval_ms);
   options.drain_timeout = absl::Seconds(drain_timeout_s);
   options.key_cache_ttl = absl::Milliseconds(key_cache_ttl_ms);
+  options.sla_interval = absl::Milliseconds(sla_interval_ms);
+  options.auto_close_after = absl::Hours(24 * auto_close_days);
 
   if (serve->parsed()) return Serve(options);
   if (app.got_subcommand("migrate")) return Migrate(options);

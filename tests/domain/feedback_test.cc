@@ -13,16 +13,5 @@ TEST(NpsCategory, PromotersNineToTenPassivesSevenToEightDetractorsZeroToSix) {
   EXPECT_EQ(CategorizeNps(11), NpsCategory::kUnspecified);
 }
 
-TEST(ClosedLoop, LowCsatAndDetractorsNeedAFollowUp) {
-  EXPECT_TRUE(NeedsFollowUp(ScoreKind::kCsat, 1));
-  EXPECT_TRUE(NeedsFollowUp(ScoreKind::kCsat, 2));
-  EXPECT_FALSE(NeedsFollowUp(ScoreKind::kCsat, 3));
-  EXPECT_FALSE(NeedsFollowUp(ScoreKind::kCsat, 5));
-  EXPECT_TRUE(NeedsFollowUp(ScoreKind::kNps, 0));
-  EXPECT_TRUE(NeedsFollowUp(ScoreKind::kNps, 6));
-  EXPECT_FALSE(NeedsFollowUp(ScoreKind::kNps, 7));
-  EXPECT_FALSE(NeedsFollowUp(ScoreKind::kNps, 10));
-}
-
 }  // namespace
 }  // namespace feedback::domain

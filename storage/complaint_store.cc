@@ -1,0 +1,681 @@
+#include "storage/complaint_store.h"
+
+#include <pqxx/array>
+#include <pqxx/result>
+#include <pqxx/transaction>
+
+#include <set>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "domain/sha256.h"
+#include "domain/ids.h"
+#include "storage/pg_array.h"
+#include "storage/pg_format.h"
+#include "storage/pg_status.h"
+
+namespace feedback::storage {
+namespace {
+
+using domain::Complaint;
+using domain::ComplaintStatus;
+using domain::EventKind;
+
+constexpr char kColumns[] = R"sql(
+  id::text, status, priority, queue, category, channel, coalesce(customer_id, ''),
+  coalesce(customer_phone, ''), coalesce(customer_email, ''), coalesce(customer_name, ''),
+  coalesce(interaction_id, ''), subject, description, coalesce(assignee_id, ''),
+  epoch_us(created_at), epoch_us(updated_at), epoch_us(first_response_at),
+  epoch_us(resolved_at), epoch_us(closed_at), epoch_us(first_response_due_at),
+  epoch_us(resolution_due_at), sla_paused, epoch_us(paused_at), paused_business_seconds,
+  first_response_breached, resolution_breached, escalation_level, reopen_count,
+  coalesce(source_feedback_id::text, ''), coalesce(resolution_code, ''), version)sql";
+
+constexpr char kInsertComplaintSql[] = R"sql(
+INSERT INTO complaints (id, status, priority, queue, category, channel, customer_id,
+  customer_phone, customer_email, customer_name, interaction_id, subject, description,
+  assignee_id, created_at, updated_at, first_response_due_at, resolution_due_at,
+  source_feedback_id, version)
+VALUES ($1::uuid, $2, $3, $4, $5, $6, NULLIF($7, ''), NULLIF($8, ''), NULLIF($9, ''),
+  NULLIF($10, ''), NULLIF($11, ''), $12, $13, NULLIF($14, ''), $15::timestamptz,
+  $15::timestamptz, $16::timestamptz, $17::timestamptz, NULLIF($18, '')::uuid, 1))sql";
+
+constexpr char kUpdateComplaintSql[] = R"sql(
+UPDATE complaints SET status = $2, priority = $3, queue = $4, category = $5,
+  assignee_id = NULLIF($6, ''), updated_at = $7::timestamptz,
+  first_response_at = NULLIF($8, '')::timestamptz, resolved_at = NULLIF($9, '')::timestamptz,
+  closed_at = NULLIF($10, '')::timestamptz, first_response_due_at = $11::timestamptz,
+  resolution_due_at = $12::timestamptz, sla_paused = $13,
+  paused_at = NULLIF($14, '')::timestamptz, paused_business_seconds = $15,
+  first_response_breached = $16, resolution_breached = $17, escalation_level = $18,
+  reopen_count = $19, resolution_code = NULLIF($20, ''), version = $21
+WHERE id = $1::uuid)sql";
+
+constexpr char kInsertEventSql[] = R"sql(
+INSERT INTO complaint_events (complaint_id, queue, kind, actor, occurred_at, before, after, detail)
+VALUES ($1::uuid, $2, $3, $4, $5::timestamptz, $6::jsonb, $7::jsonb, $8))sql";
+
+constexpr char kEventColumns[] = R"sql(
+  e.id, e.complaint_id::text, e.queue, e.kind, e.actor, epoch_us(e.occurred_at),
+  (SELECT coalesce(array_agg(key ORDER BY key), '{}') FROM jsonb_each_text(e.before)),
+  (SELECT coalesce(array_agg(value ORDER BY key), '{}') FROM jsonb_each_text(e.before)),
+  (SELECT coalesce(array_agg(key ORDER BY key), '{}') FROM jsonb_each_text(e.after)),
+  (SELECT coalesce(array_agg(value ORDER BY key), '{}') FROM jsonb_each_text(e.after)),
+  e.detail)sql";
+
+constexpr char kFollowUpColumns[] = R"sql(
+  f.id::text, f.complaint_id::text, c.queue, f.kind, f.status = 2, epoch_us(f.due_at), f.note,
+  f.outcome, f.created_by, epoch_us(f.created_at), epoch_us(f.completed_at))sql";
+
+constexpr absl::Duration kSurveyDelay = absl::Hours(24);
+
+std::optional<absl::Time> OptionalTime(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return absl::FromUnixMicros(f.as<int64_t>());
+}
+
+Complaint ComplaintFromRow(const pqxx::row& r) {
+  Complaint c;
+  c.id = r[0].as<std::string>();
+  c.status = static_cast<ComplaintStatus>(r[1].as<int>());
+  c.priority = static_cast<domain::Priority>(r[2].as<int>());
+  c.queue = r[3].as<std::string>();
+  c.category = r[4].as<std::string>();
+  c.channel = r[5].as<int>();
+  c.customer = {r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>(),
+                r[9].as<std::string>()};
+  c.interaction_id = r[10].as<std::string>();
+  c.subject = r[11].as<std::string>();
+  c.description = r[12].as<std::string>();
+  c.assignee_id = r[13].as<std::string>();
+  c.created_at = absl::FromUnixMicros(r[14].as<int64_t>());
+  c.updated_at = absl::FromUnixMicros(r[15].as<int64_t>());
+  c.first_response_at = OptionalTime(r[16]);
+  c.resolved_at = OptionalTime(r[17]);
+  c.closed_at = OptionalTime(r[18]);
+  c.first_response_due_at = absl::FromUnixMicros(r[19].as<int64_t>());
+  c.resolution_due_at = absl::FromUnixMicros(r[20].as<int64_t>());
+  c.sla_paused = r[21].as<bool>();
+  c.paused_at = OptionalTime(r[22]);
+  c.paused_business = absl::Seconds(r[23].as<int64_t>());
+  c.first_response_breached = r[24].as<bool>();
+  c.resolution_breached = r[25].as<bool>();
+  c.escalation_level = r[26].as<int>();
+  c.reopen_count = r[27].as<int>();
+  c.source_feedback_id = r[28].as<std::string>();
+  c.resolution_code = r[29].as<std::string>();
+  c.version = r[30].as<int64_t>();
+  return c;
+}
+
+std::vector<std::string> TextArray(const pqxx::field& f) {
+  std::vector<std::string> out;
+  pqxx::array_parser parser = f.as_array();
+  for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done;
+       std::tie(kind, value) = parser.get_next()) {
+    if (kind == pqxx::array_parser::string_value) out.push_back(value);
+  }
+  return out;
+}
+
+ComplaintEventRecord EventFromRow(const pqxx::row& r) {
+  ComplaintEventRecord e;
+  e.id = r[0].as<int64_t>();
+  e.complaint_id = r[1].as<std::string>();
+  e.queue = r[2].as<std::string>();
+  e.kind = static_cast<EventKind>(r[3].as<int>());
+  e.actor = r[4].as<std::string>();
+  e.occurred_at = absl::FromUnixMicros(r[5].as<int64_t>());
+  const auto bk = TextArray(r[6]), bv = TextArray(r[7]), ak = TextArray(r[8]),
+             av = TextArray(r[9]);
+  for (size_t i = 0; i < bk.size() && i < bv.size(); ++i) e.before[bk[i]] = bv[i];
+  for (size_t i = 0; i < ak.size() && i < av.size(); ++i) e.after[ak[i]] = av[i];
+  e.detail = r[10].as<std::string>();
+  return e;
+}
+
+FollowUpRecord FollowUpFromRow(const pqxx::row& r) {
+  FollowUpRecord f;
+  f.id = r[0].as<std::string>();
+  f.complaint_id = r[1].as<std::string>();
+  f.queue = r[2].as<std::string>();
+  f.kind = r[3].as<int>();
+  f.done = r[4].as<bool>();
+  f.due_at = absl::FromUnixMicros(r[5].as<int64_t>());
+  f.note = r[6].as<std::string>();
+  f.outcome = r[7].as<std::string>();
+  f.created_by = r[8].as<std::string>();
+  f.created_at = absl::FromUnixMicros(r[9].as<int64_t>());
+  f.completed_at = OptionalTime(r[10]);
+  return f;
+}
+
+// Ids are UUIDs; anything else cannot exist (and must not reach a ::uuid cast).
+bool LooksLikeUuid(const std::string& id) {
+  if (id.size() != 36) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+absl::Status NotFound(const char* field, const char* what) {
+  return absl::NotFoundError(std::string(field) + ": " + what + " not found");
+}
+
+void UpdateComplaint(pqxx::transaction_base& tx, const Complaint& c) {
+  tx.exec_params(kUpdateComplaintSql, c.id, static_cast<int>(c.status),
+                 static_cast<int>(c.priority), c.queue, c.category, c.assignee_id,
+                 PgTime(c.updated_at), PgTimeOrEmpty(c.first_response_at),
+                 PgTimeOrEmpty(c.resolved_at), PgTimeOrEmpty(c.closed_at),
+                 PgTime(c.first_response_due_at), PgTime(c.resolution_due_at), c.sla_paused,
+                 PgTimeOrEmpty(c.paused_at), absl::ToInt64Seconds(c.paused_business),
+                 c.first_response_breached, c.resolution_breached, c.escalation_level,
+                 c.reopen_count, c.resolution_code, c.version);
+}
+
+void InsertEvent(pqxx::transaction_base& tx, const Complaint& before, const Complaint& after,
+                 EventKind kind, const std::string& actor, absl::Time at,
+                 const std::string& detail) {
+  auto [b, a] = domain::Diff(before, after);
+  tx.exec_params(kInsertEventSql, after.id, after.queue, static_cast<int>(kind), actor,
+                 PgTime(at), JsonObject(b), JsonObject(a), detail);
+}
+
+std::optional<Complaint> LockComplaint(pqxx::transaction_base& tx, const std::string& id) {
+  if (!LooksLikeUuid(id)) return std::nullopt;
+  pqxx::result r = tx.exec_params(
+      std::string("SELECT ") + kColumns + " FROM complaints WHERE id = $1::uuid FOR UPDATE", id);
+  if (r.empty()) return std::nullopt;
+  return ComplaintFromRow(r[0]);
+}
+
+FollowUpRecord InsertFollowUp(pqxx::transaction_base& tx, const Complaint& c, int kind,
+                              absl::Time due_at, const std::string& note,
+                              const std::string& actor, absl::Time now) {
+  FollowUpRecord f;
+  f.id = domain::NewFeedbackId(now);
+  f.complaint_id = c.id;
+  f.queue = c.queue;
+  f.kind = kind;
+  f.due_at = due_at;
+  f.note = note;
+  f.created_by = actor;
+  f.created_at = now;
+  tx.exec_params(
+      "INSERT INTO follow_ups (id, complaint_id, kind, due_at, note, created_by, created_at) "
+      "VALUES ($1::uuid, $2::uuid, $3, $4::timestamptz, $5, $6, $7::timestamptz)",
+      f.id, c.id, kind, PgTime(due_at), note, actor, PgTime(now));
+  InsertEvent(tx, c, c, EventKind::kFollowUpScheduled, actor, now, f.id);
+  return f;
+}
+
+// "<micros>/<id>" cursors of keyset pagination.
+std::string Cursor(absl::Time t, const std::string& id) {
+  return std::to_string(absl::ToUnixMicros(t)) + "/" + id;
+}
+bool ParseCursor(const std::string& token, int64_t& micros, std::string& id) {
+  const size_t slash = token.find('/');
+  if (slash == std::string::npos) return false;
+  id = token.substr(slash + 1);
+  return absl::SimpleAtoi(token.substr(0, slash), &micros) && LooksLikeUuid(id);
+}
+
+}  // namespace
+
+domain::SlaPolicies ReadPolicies(pqxx::transaction_base& tx) {
+  domain::SlaPolicies policies;
+  for (const auto& r : tx.exec(
+           "SELECT priority, first_response_seconds, resolution_seconds, time_zone, "
+           "array_to_string(open_minutes, ','), array_to_string(holidays, ',') "
+           "FROM sla_policies")) {
+    std::vector<domain::BusinessCalendar::Interval> open;
+    std::vector<int> minutes;
+    for (const auto& part : absl::StrSplit(r[4].as<std::string>(), ',', absl::SkipEmpty())) {
+      int v = 0;
+      if (absl::SimpleAtoi(part, &v)) minutes.push_back(v);
+    }
+    for (size_t i = 0; i + 2 < minutes.size(); i += 3) {
+      open.push_back({minutes[i], minutes[i + 1], minutes[i + 2]});
+    }
+    std::set<absl::CivilDay> holidays;
+    for (const auto& part : absl::StrSplit(r[5].as<std::string>(), ',', absl::SkipEmpty())) {
+      absl::CivilDay day;
+      if (absl::ParseCivilTime(part, &day)) holidays.insert(day);
+    }
+    const auto priority = static_cast<domain::Priority>(r[0].as<int>());
+    absl::StatusOr<domain::BusinessCalendar> calendar =
+        domain::BusinessCalendar::Create(r[3].as<std::string>(), open, holidays);
+    policies[priority] = {priority, absl::Seconds(r[1].as<int64_t>()),
+                          absl::Seconds(r[2].as<int64_t>()),
+                          calendar.ok() ? *calendar : domain::BusinessCalendar::AlwaysOpen()};
+  }
+  return policies;
+}
+
+void InsertComplaint(pqxx::transaction_base& tx, const Complaint& c, const std::string& actor) {
+  tx.exec_params(kInsertComplaintSql, c.id, static_cast<int>(c.status),
+                 static_cast<int>(c.priority), c.queue, c.category, c.channel,
+                 c.customer.customer_id, c.customer.phone, c.customer.email,
+                 c.customer.display_name, c.interaction_id, c.subject, c.description,
+                 c.assignee_id, PgTime(c.created_at), PgTime(c.first_response_due_at),
+                 PgTime(c.resolution_due_at), c.source_feedback_id);
+  Complaint none;
+  none.status = ComplaintStatus::kUnspecified;
+  none.priority = domain::Priority::kUnspecified;
+  none.first_response_due_at = c.first_response_due_at;
+  none.resolution_due_at = c.resolution_due_at;
+  none.created_at = c.created_at;
+  auto [b, a] = domain::Diff(none, c);
+  tx.exec_params(kInsertEventSql, c.id, c.queue, static_cast<int>(EventKind::kCreated), actor,
+                 PgTime(c.created_at), "{}", JsonObject(a), c.source_feedback_id);
+}
+
+absl::StatusOr<domain::SlaPolicies> ComplaintStore::LoadPolicies() {
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<domain::SlaPolicies> {
+    pqxx::read_transaction tx(conn.get());
+    return ReadPolicies(tx);
+  });
+}
+
+absl::StatusOr<FiledComplaint> ComplaintStore::File(const FileRequest& request, Complaint draft,
+                                                    const std::string& actor, absl::Time now) {
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<FiledComplaint> {
+    pqxx::work tx(conn.get());
+    draft.id = domain::NewFeedbackId(now);
+    const pqxx::result claimed = tx.exec_params(
+        "INSERT INTO idempotency_keys (api_key_id, request_id, kind, payload_hash, received_at, "
+        "complaint_id) VALUES ($1, $2, 4, decode($3, 'hex'), $4::timestamptz, $5::uuid) "
+        "ON CONFLICT DO NOTHING RETURNING 1",
+        request.api_key_id, request.request_id, domain::HexEncode(request.payload_hash),
+        PgTime(now), draft.id);
+    if (claimed.empty()) {
+      const pqxx::result prior = tx.exec_params(
+          "SELECT kind, encode(payload_hash, 'hex'), coalesce(complaint_id::text, '') "
+          "FROM idempotency_keys WHERE api_key_id = $1 AND request_id = $2",
+          request.api_key_id, request.request_id);
+      if (prior.empty()) return absl::UnavailableError("request_id: concurrent submit, retry");
+      if (prior[0][0].as<int>() != 4 ||
+          prior[0][1].as<std::string>() != domain::HexEncode(request.payload_hash)) {
+        return absl::AlreadyExistsError(
+            "request_id: already used with a different payload; use a new request_id");
+      }
+      pqxx::result row = tx.exec_params(
+          std::string("SELECT ") + kColumns + " FROM complaints WHERE id = $1::uuid",
+          prior[0][2].as<std::string>());
+      if (row.empty()) return absl::UnavailableError("request_id: concurrent submit, retry");
+      return FiledComplaint{ComplaintFromRow(row[0]), true};
+    }
+    domain::StartSla(draft, ReadPolicies(tx), now);
+    InsertComplaint(tx, draft, actor);
+    tx.commit();
+    return FiledComplaint{draft, false};
+  });
+}
+
+absl::StatusOr<Complaint> ComplaintStore::Get(const std::string& id) {
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<Complaint> {
+    if (!LooksLikeUuid(id)) return NotFound("id", "complaint");
+    pqxx::read_transaction tx(conn.get());
+    pqxx::result r = tx.exec_params(
+        std::string("SELECT ") + kColumns + " FROM complaints WHERE id = $1::uuid", id);
+    if (r.empty()) return NotFound("id", "complaint");
+    return ComplaintFromRow(r[0]);
+  });
+}
+
+absl::StatusOr<Page<Complaint>> ComplaintStore::List(const ComplaintFilter& f, int page_size,
+                                                     const std::string& page_token) {
+  int64_t after_micros = 0;
+  std::string after_id;
+  if (!page_token.empty() && !ParseCursor(page_token, after_micros, after_id)) {
+    return absl::InvalidArgumentError("page_token: is not valid");
+  }
+  PgArrayBuilder statuses;
+  for (int s : f.statuses) statuses.Add(std::to_string(s));
+  const std::string order_column = f.newest_first ? "created_at" : "resolution_due_at";
+  const std::string sql =
+      std::string("SELECT ") + kColumns + ", epoch_us(" + order_column +
+      ") FROM complaints WHERE ($1 = '' OR queue = $1) "
+      "AND (cardinality($2::smallint[]) = 0 OR status = ANY($2::smallint[])) "
+      "AND ($3 = '' OR assignee_id = $3) AND ($4 = 0 OR priority = $4) "
+      "AND ($5 = '' OR customer_id = $5) "
+      "AND (NOT $6 OR first_response_breached OR resolution_breached) "
+      "AND ($7 = '' OR (" + order_column + ", id) " + (f.newest_first ? "<" : ">") +
+      " (to_timestamp($8::bigint / 1000000.0), NULLIF($7, '')::uuid)) ORDER BY " +
+      order_column + (f.newest_first ? " DESC, id DESC" : ", id") + " LIMIT $9";
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<Page<Complaint>> {
+    pqxx::read_transaction tx(conn.get());
+    pqxx::result rows = tx.exec_params(sql, f.queue, statuses.Build(), f.assignee_id,
+                                       f.priority, f.customer_id, f.breached_only, after_id,
+                                       after_micros, page_size + 1);
+    Page<Complaint> page;
+    for (size_t i = 0; i < rows.size() && static_cast<int>(i) < page_size; ++i) {
+      page.items.push_back(ComplaintFromRow(rows[i]));
+    }
+    if (static_cast<int>(rows.size()) > page_size) {
+      const pqxx::row& last = rows[page_size - 1];
+      page.next_page_token =
+          Cursor(absl::FromUnixMicros(last[31].as<int64_t>()), last[0].as<std::string>());
+    }
+    return page;
+  });
+}
+
+absl::StatusOr<Page<ComplaintEventRecord>> ComplaintStore::ListEvents(
+    const std::string& complaint_id, int page_size, const std::string& page_token) {
+  int64_t after = 0;
+  if (!page_token.empty() && !absl::SimpleAtoi(page_token, &after)) {
+    return absl::InvalidArgumentError("page_token: is not valid");
+  }
+  return RunWithConnection(
+      pool_, [&](PooledConnection& conn) -> absl::StatusOr<Page<ComplaintEventRecord>> {
+        if (!LooksLikeUuid(complaint_id)) return NotFound("complaint_id", "complaint");
+        pqxx::read_transaction tx(conn.get());
+        if (tx.exec_params("SELECT 1 FROM complaints WHERE id = $1::uuid", complaint_id).empty()) {
+          return NotFound("complaint_id", "complaint");
+        }
+        pqxx::result rows = tx.exec_params(
+            std::string("SELECT ") + kEventColumns +
+                " FROM complaint_events e WHERE e.complaint_id = $1::uuid AND e.id > $2 "
+                "ORDER BY e.id LIMIT $3",
+            complaint_id, after, page_size + 1);
+        Page<ComplaintEventRecord> page;
+        for (size_t i = 0; i < rows.size() && static_cast<int>(i) < page_size; ++i) {
+          page.items.push_back(EventFromRow(rows[i]));
+        }
+        if (static_cast<int>(rows.size()) > page_size) {
+          page.next_page_token = std::to_string(page.items.back().id);
+        }
+        return page;
+      });
+}
+
+absl::StatusOr<std::optional<ComplaintEventRecord>> ComplaintStore::GetEvent(int64_t event_id) {
+  return RunWithConnection(
+      pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::optional<ComplaintEventRecord>> {
+        pqxx::read_transaction tx(conn.get());
+        pqxx::result rows = tx.exec_params(
+            std::string("SELECT ") + kEventColumns + " FROM complaint_events e WHERE e.id = $1",
+            event_id);
+        if (rows.empty()) return std::nullopt;
+        return EventFromRow(rows[0]);
+      });
+}
+
+absl::StatusOr<Complaint> ComplaintStore::ClaimNext(const std::vector<std::string>& queues,
+                                                    const std::string& agent, absl::Time now) {
+  PgArrayBuilder queue_array;
+  for (const auto& q : queues) queue_array.Add(q);
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<Complaint> {
+    pqxx::work tx(conn.get());
+    pqxx::result r = tx.exec_params(
+        std::string("SELECT ") + kColumns +
+            " FROM complaints WHERE queue = ANY($1::text[]) AND assignee_id IS NULL "
+            "AND status IN (1, 2) ORDER BY resolution_breached DESC, "
+            "first_response_breached DESC, resolution_due_at, id "
+            "LIMIT 1 FOR UPDATE SKIP LOCKED",
+        queue_array.Build());
+    if (r.empty()) return absl::NotFoundError("queues: no unassigned complaint waiting");
+    Complaint c = ComplaintFromRow(r[0]);
+    const Complaint before = c;
+    c.assignee_id = agent;
+    if (c.status == ComplaintStatus::kNew) {
+      if (absl::Status st =
+              domain::ApplyTransition(c, ComplaintStatus::kInProgress, "", ReadPolicies(tx), now);
+          !st.ok()) {
+        return st;
+      }
+    }
+    c.updated_at = now;
+    ++c.version;
+    UpdateComplaint(tx, c);
+    InsertEvent(tx, before, c, EventKind::kClaimed, agent, now, "");
+    tx.commit();
+    return c;
+  });
+}
+
+namespace {
+
+// Locks complaint `id`, checks `etag` (unless empty), applies `change` and
+// writes the new version with its event, all in one transaction.
+template <typename Change>
+absl::StatusOr<Complaint> Modify(ConnectionPool& pool, const std::string& id,
+                                 const std::string& etag, EventKind kind,
+                                 const std::string& actor, absl::Time now, Change change) {
+  return RunWithConnection(pool, [&](PooledConnection& conn) -> absl::StatusOr<Complaint> {
+    pqxx::work tx(conn.get());
+    std::optional<Complaint> c = LockComplaint(tx, id);
+    if (!c) return NotFound("id", "complaint");
+    if (!etag.empty() && etag != std::to_string(c->version)) {
+      return absl::AbortedError("etag: the complaint changed since it was read; read it again");
+    }
+    const Complaint before = *c;
+    std::string detail;
+    if (absl::Status st = change(tx, *c, detail); !st.ok()) return st;
+    c->updated_at = now;
+    ++c->version;
+    UpdateComplaint(tx, *c);
+    InsertEvent(tx, before, *c, kind, actor, now, detail);
+    tx.commit();
+    return *c;
+  });
+}
+
+}  // namespace
+
+absl::StatusOr<Complaint> ComplaintStore::Assign(const std::string& id, const std::string& etag,
+                                                 const std::string& assignee,
+                                                 const std::string& actor, absl::Time now) {
+  return Modify(pool_, id, etag, EventKind::kAssigned, actor, now,
+                [&](pqxx::work&, Complaint& c, std::string&) {
+                  c.assignee_id = assignee;
+                  return absl::OkStatus();
+                });
+}
+
+absl::StatusOr<std::pair<NoteRecord, Complaint>> ComplaintStore::AddNote(
+    const std::string& id, const std::string& body, bool is_public, const std::string& actor,
+    absl::Time now) {
+  NoteRecord note{domain::NewFeedbackId(now), id, actor, body, is_public, now};
+  absl::StatusOr<Complaint> c = Modify(
+      pool_, id, "", EventKind::kNoteAdded, actor, now,
+      [&](pqxx::work& tx, Complaint& c, std::string& detail) {
+        tx.exec_params(
+            "INSERT INTO complaint_notes (id, complaint_id, author, body, visibility, "
+            "created_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::timestamptz)",
+            note.id, c.id, actor, body, is_public ? 2 : 1, PgTime(now));
+        domain::ApplyNote(c, is_public, now);
+        detail = note.id;
+        return absl::OkStatus();
+      });
+  if (!c.ok()) return c.status();
+  return std::make_pair(note, *c);
+}
+
+absl::StatusOr<Complaint> ComplaintStore::Transition(const std::string& id,
+                                                     const std::string& etag,
+                                                     ComplaintStatus to,
+                                                     const std::string& resolution_code,
+                                                     const std::string& note,
+                                                     const std::string& actor, absl::Time now) {
+  return Modify(
+      pool_, id, etag, EventKind::kTransitioned, actor, now,
+      [&](pqxx::work& tx, Complaint& c, std::string& detail) {
+        if (absl::Status st = domain::ApplyTransition(c, to, resolution_code, ReadPolicies(tx), now);
+            !st.ok()) {
+          return st;
+        }
+        if (!note.empty()) {
+          const std::string note_id = domain::NewFeedbackId(now);
+          tx.exec_params(
+              "INSERT INTO complaint_notes (id, complaint_id, author, body, visibility, "
+              "created_at) VALUES ($1::uuid, $2::uuid, $3, $4, 1, $5::timestamptz)",
+              note_id, c.id, actor, note, PgTime(now));
+          detail = note_id;
+        }
+        if (to == ComplaintStatus::kResolved) {
+          // Ask the customer how the complaint was handled.
+          InsertFollowUp(tx, c, 3, now + kSurveyDelay, "resolution survey", actor, now);
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<Complaint> ComplaintStore::Escalate(const std::string& id, const std::string& etag,
+                                                   const std::string& reason,
+                                                   const std::string& actor, absl::Time now) {
+  return Modify(pool_, id, etag, EventKind::kEscalated, actor, now,
+                [&](pqxx::work& tx, Complaint& c, std::string& detail) {
+                  if (c.status == ComplaintStatus::kClosed) {
+                    return absl::FailedPreconditionError(
+                        "id: a CLOSED complaint cannot be escalated");
+                  }
+                  domain::ApplyEscalation(c, ReadPolicies(tx));
+                  detail = reason;
+                  return absl::OkStatus();
+                });
+}
+
+absl::StatusOr<FollowUpRecord> ComplaintStore::ScheduleFollowUp(
+    const std::string& complaint_id, int kind, absl::Time due_at, const std::string& note,
+    const std::string& actor, absl::Time now) {
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<FollowUpRecord> {
+    pqxx::work tx(conn.get());
+    std::optional<Complaint> c = LockComplaint(tx, complaint_id);
+    if (!c) return NotFound("complaint_id", "complaint");
+    FollowUpRecord f = InsertFollowUp(tx, *c, kind, due_at, note, actor, now);
+    tx.commit();
+    return f;
+  });
+}
+
+absl::StatusOr<FollowUpRecord> ComplaintStore::CompleteFollowUp(const std::string& id,
+                                                                const std::string& outcome,
+                                                                const std::string& actor,
+                                                                absl::Time now) {
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<FollowUpRecord> {
+    if (!LooksLikeUuid(id)) return NotFound("follow_up_id", "follow-up");
+    pqxx::work tx(conn.get());
+    pqxx::result r = tx.exec_params(
+        std::string("SELECT ") + kFollowUpColumns +
+            " FROM follow_ups f JOIN complaints c ON c.id = f.complaint_id "
+            "WHERE f.id = $1::uuid FOR UPDATE OF f",
+        id);
+    if (r.empty()) return NotFound("follow_up_id", "follow-up");
+    FollowUpRecord f = FollowUpFromRow(r[0]);
+    if (f.done) return absl::FailedPreconditionError("follow_up_id: already completed");
+    f.done = true;
+    f.outcome = outcome;
+    f.completed_at = now;
+    tx.exec_params(
+        "UPDATE follow_ups SET status = 2, outcome = $2, completed_at = $3::timestamptz "
+        "WHERE id = $1::uuid",
+        f.id, outcome, PgTime(now));
+    std::optional<Complaint> c = LockComplaint(tx, f.complaint_id);
+    if (c) InsertEvent(tx, *c, *c, EventKind::kFollowUpCompleted, actor, now, f.id);
+    tx.commit();
+    return f;
+  });
+}
+
+absl::StatusOr<Page<FollowUpRecord>> ComplaintStore::ListFollowUps(const FollowUpFilter& filter,
+                                                                   int page_size,
+                                                                   const std::string& page_token,
+                                                                   absl::Time now) {
+  int64_t after_micros = 0;
+  std::string after_id;
+  if (!page_token.empty() && !ParseCursor(page_token, after_micros, after_id)) {
+    return absl::InvalidArgumentError("page_token: is not valid");
+  }
+  if (!filter.complaint_id.empty() && !LooksLikeUuid(filter.complaint_id)) {
+    return Page<FollowUpRecord>{};
+  }
+  return RunWithConnection(
+      pool_, [&](PooledConnection& conn) -> absl::StatusOr<Page<FollowUpRecord>> {
+        pqxx::read_transaction tx(conn.get());
+        pqxx::result rows = tx.exec_params(
+            std::string("SELECT ") + kFollowUpColumns +
+                " FROM follow_ups f JOIN complaints c ON c.id = f.complaint_id "
+                "WHERE ($1 = '' OR f.complaint_id = NULLIF($1, '')::uuid) "
+                "AND ($2 = '' OR c.queue = $2) AND (NOT $3 OR f.status = 1) "
+                "AND (NOT $4 OR (f.status = 1 AND f.due_at < $5::timestamptz)) "
+                "AND ($6 = '' OR (f.due_at, f.id) > "
+                "(to_timestamp($7::bigint / 1000000.0), NULLIF($6, '')::uuid)) "
+                "ORDER BY f.due_at, f.id LIMIT $8",
+            filter.complaint_id, filter.queue, filter.pending_only, filter.overdue_only,
+            PgTime(now), after_id, after_micros, page_size + 1);
+        Page<FollowUpRecord> page;
+        for (size_t i = 0; i < rows.size() && static_cast<int>(i) < page_size; ++i) {
+          page.items.push_back(FollowUpFromRow(rows[i]));
+        }
+        if (static_cast<int>(rows.size()) > page_size) {
+          page.next_page_token = Cursor(page.items.back().due_at, page.items.back().id);
+        }
+        return page;
+      });
+}
+
+absl::StatusOr<int> ComplaintStore::MarkBreaches(absl::Time now, int limit) {
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int> {
+    pqxx::work tx(conn.get());
+    pqxx::result rows = tx.exec_params(
+        std::string("SELECT ") + kColumns +
+            " FROM complaints WHERE status < 4 AND ("
+            "(first_response_at IS NULL AND NOT first_response_breached AND "
+            "first_response_due_at < $1::timestamptz) OR "
+            "(NOT sla_paused AND NOT resolution_breached AND "
+            "resolution_due_at < $1::timestamptz)) "
+            "ORDER BY resolution_due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        PgTime(now), limit);
+    if (rows.empty()) return 0;
+    const domain::SlaPolicies policies = ReadPolicies(tx);
+    int changed = 0;
+    for (const auto& row : rows) {
+      Complaint c = ComplaintFromRow(row);
+      const Complaint before = c;
+      const std::vector<std::string> breaches = domain::ApplyBreaches(c, policies, now);
+      if (breaches.empty()) continue;
+      ++c.version;
+      UpdateComplaint(tx, c);
+      std::string detail;
+      for (const auto& b : breaches) detail += (detail.empty() ? "" : ",") + b;
+      InsertEvent(tx, before, c, EventKind::kSlaBreached, "system", now, detail);
+      ++changed;
+    }
+    tx.commit();
+    return changed;
+  });
+}
+
+absl::StatusOr<int> ComplaintStore::AutoClose(absl::Time resolved_before, absl::Time now,
+                                              int limit) {
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int> {
+    pqxx::work tx(conn.get());
+    pqxx::result rows = tx.exec_params(
+        std::string("SELECT ") + kColumns +
+            " FROM complaints WHERE status = 4 AND resolved_at < $1::timestamptz "
+            "ORDER BY resolved_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        PgTime(resolved_before), limit);
+    if (rows.empty()) return 0;
+    const domain::SlaPolicies policies = ReadPolicies(tx);
+    int changed = 0;
+    for (const auto& row : rows) {
+      Complaint c = ComplaintFromRow(row);
+      const Complaint before = c;
+      if (!domain::ApplyTransition(c, ComplaintStatus::kClosed, "", policies, now).ok()) continue;
+      ++c.version;
+      UpdateComplaint(tx, c);
+      InsertEvent(tx, before, c, EventKind::kAutoClosed, "system", now, "");
+      ++changed;
+    }
+    tx.commit();
+    return changed;
+  });
+}
+
+}  // namespace feedback::storage

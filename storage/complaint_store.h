@@ -1,0 +1,164 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "domain/complaint.h"
+#include "storage/connection_pool.h"
+
+namespace pqxx {
+class transaction_base;
+}
+
+namespace feedback::storage {
+
+struct ComplaintEventRecord {
+  int64_t id = 0;
+  std::string complaint_id;
+  std::string queue;
+  domain::EventKind kind = domain::EventKind::kCreated;
+  std::string actor;
+  absl::Time occurred_at;
+  std::map<std::string, std::string> before;
+  std::map<std::string, std::string> after;
+  std::string detail;
+};
+
+struct NoteRecord {
+  std::string id;
+  std::string complaint_id;
+  std::string author;
+  std::string body;
+  bool is_public = false;
+  absl::Time created_at;
+};
+
+// kind: 1 CALLBACK, 2 EMAIL, 3 SURVEY.
+struct FollowUpRecord {
+  std::string id;
+  std::string complaint_id;
+  std::string queue;
+  int kind = 1;
+  bool done = false;
+  absl::Time due_at;
+  std::string note;
+  std::string outcome;
+  std::string created_by;
+  absl::Time created_at;
+  std::optional<absl::Time> completed_at;
+};
+
+struct ComplaintFilter {
+  std::string queue;
+  std::vector<int> statuses;
+  std::string assignee_id;
+  int priority = 0;  // 0: any
+  std::string customer_id;
+  bool breached_only = false;
+  bool newest_first = false;  // default: earliest SLA due first
+};
+
+struct FollowUpFilter {
+  std::string complaint_id;
+  std::string queue;
+  bool pending_only = false;
+  bool overdue_only = false;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_page_token;  // empty on the last page
+};
+
+// What filing a complaint needs besides the complaint itself.
+struct FileRequest {
+  int64_t api_key_id = 0;
+  std::string request_id;
+  std::string payload_hash;  // of the request, without request_id
+};
+
+struct FiledComplaint {
+  domain::Complaint complaint;
+  bool duplicate = false;
+};
+
+// Complaints, their notes, events and follow-ups in PostgreSQL. Every change
+// writes its audit event in the same transaction. Methods taking an `etag`
+// fail with ABORTED (and change nothing) when it is not the current
+// version. Unknown ids -> NOT_FOUND naming the field. Thread-safe.
+class ComplaintStore {
+ public:
+  explicit ComplaintStore(ConnectionPool& pool) : pool_(pool) {}
+
+  absl::StatusOr<domain::SlaPolicies> LoadPolicies();
+
+  // Files `draft` (validated; id, SLA and times are set here). Idempotent
+  // on (api_key_id, request_id) like the feedback submits.
+  absl::StatusOr<FiledComplaint> File(const FileRequest& request, domain::Complaint draft,
+                                      const std::string& actor, absl::Time now);
+  absl::StatusOr<domain::Complaint> Get(const std::string& id);
+  absl::StatusOr<Page<domain::Complaint>> List(const ComplaintFilter& filter, int page_size,
+                                               const std::string& page_token);
+  absl::StatusOr<Page<ComplaintEventRecord>> ListEvents(const std::string& complaint_id,
+                                                        int page_size,
+                                                        const std::string& page_token);
+  absl::StatusOr<std::optional<ComplaintEventRecord>> GetEvent(int64_t event_id);
+
+  // Assigns the most urgent unassigned NEW/IN_PROGRESS complaint of
+  // `queues` to `agent` (and starts it), or NOT_FOUND.
+  absl::StatusOr<domain::Complaint> ClaimNext(const std::vector<std::string>& queues,
+                                              const std::string& agent, absl::Time now);
+  absl::StatusOr<domain::Complaint> Assign(const std::string& id, const std::string& etag,
+                                           const std::string& assignee,
+                                           const std::string& actor, absl::Time now);
+  absl::StatusOr<std::pair<NoteRecord, domain::Complaint>> AddNote(const std::string& id,
+                                                                   const std::string& body,
+                                                                   bool is_public,
+                                                                   const std::string& actor,
+                                                                   absl::Time now);
+  // Resolving also schedules a SURVEY follow-up due a day later.
+  absl::StatusOr<domain::Complaint> Transition(const std::string& id, const std::string& etag,
+                                               domain::ComplaintStatus to,
+                                               const std::string& resolution_code,
+                                               const std::string& note,
+                                               const std::string& actor, absl::Time now);
+  absl::StatusOr<domain::Complaint> Escalate(const std::string& id, const std::string& etag,
+                                             const std::string& reason,
+                                             const std::string& actor, absl::Time now);
+
+  absl::StatusOr<FollowUpRecord> ScheduleFollowUp(const std::string& complaint_id, int kind,
+                                                  absl::Time due_at, const std::string& note,
+                                                  const std::string& actor, absl::Time now);
+  // FAILED_PRECONDITION when already completed.
+  absl::StatusOr<FollowUpRecord> CompleteFollowUp(const std::string& id,
+                                                  const std::string& outcome,
+                                                  const std::string& actor, absl::Time now);
+  absl::StatusOr<Page<FollowUpRecord>> ListFollowUps(const FollowUpFilter& filter,
+                                                     int page_size,
+                                                     const std::string& page_token,
+                                                     absl::Time now);
+
+  // Background work, safe with several replicas (SKIP LOCKED): marks up to
+  // `limit` SLA breaches as of `now` (escalating), and closes up to `limit`
+  // complaints resolved before `resolved_before`. Return how many changed.
+  absl::StatusOr<int> MarkBreaches(absl::Time now, int limit);
+  absl::StatusOr<int> AutoClose(absl::Time resolved_before, absl::Time now, int limit);
+
+ private:
+  ConnectionPool& pool_;
+};
+
+// For the feedback store's closed loop: inserts a new complaint (already
+// through domain::StartSla) and its CREATED event in `tx`.
+void InsertComplaint(pqxx::transaction_base& tx, const domain::Complaint& c,
+                     const std::string& actor);
+// The SLA policies as stored, read in `tx`.
+domain::SlaPolicies ReadPolicies(pqxx::transaction_base& tx);
+
+}  // namespace feedback::storage
