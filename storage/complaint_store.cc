@@ -441,12 +441,18 @@ absl::StatusOr<Complaint> ComplaintStore::ClaimNext(const std::vector<std::strin
 
 namespace {
 
-// Locks complaint `id`, checks `etag` (unless empty), applies `change` and
-// writes the new version with its event, all in one transaction.
-template <typename Change>
+struct NothingAfter {
+  void operator()(pqxx::work&, const Complaint&) const {}
+};
+
+// Locks complaint `id`, checks `etag` (unless empty), applies `change`,
+// writes the new version with its event and then runs `after` (work the
+// change causes, recorded after it), all in one transaction.
+template <typename Change, typename After = NothingAfter>
 absl::StatusOr<Complaint> Modify(ConnectionPool& pool, const std::string& id,
                                  const std::string& etag, EventKind kind,
-                                 const std::string& actor, absl::Time now, Change change) {
+                                 const std::string& actor, absl::Time now, Change change,
+                                 After after = {}) {
   return RunWithConnection(pool, [&](PooledConnection& conn) -> absl::StatusOr<Complaint> {
     pqxx::work tx(conn.get());
     std::optional<Complaint> c = LockComplaint(tx, id);
@@ -461,6 +467,7 @@ absl::StatusOr<Complaint> Modify(ConnectionPool& pool, const std::string& id,
     ++c->version;
     UpdateComplaint(tx, *c);
     InsertEvent(tx, before, *c, kind, actor, now, detail);
+    after(tx, *c);
     tx.commit();
     return *c;
   });
@@ -518,11 +525,13 @@ absl::StatusOr<Complaint> ComplaintStore::Transition(const std::string& id,
               note_id, c.id, actor, note, PgTime(now));
           detail = note_id;
         }
+        return absl::OkStatus();
+      },
+      [&](pqxx::work& tx, const Complaint& c) {
         if (to == ComplaintStatus::kResolved) {
           // Ask the customer how the complaint was handled.
           InsertFollowUp(tx, c, 3, now + kSurveyDelay, "resolution survey", actor, now);
         }
-        return absl::OkStatus();
       });
 }
 

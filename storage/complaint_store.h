@@ -54,11 +54,11 @@ struct FollowUpRecord {
 };
 
 struct ComplaintFilter {
-  std::string queue;
-  std::vector<int> statuses;
-  std::string assignee_id;
+  std::string queue = {};
+  std::vector<int> statuses = {};
+  std::string assignee_id = {};
   int priority = 0;  // 0: any
-  std::string customer_id;
+  std::string customer_id = {};
   bool breached_only = false;
   bool newest_first = false;  // default: earliest SLA due first
 };
