@@ -14,9 +14,9 @@
 #include "clients/feedback_client.h"
 #include "feedback/v1/feedback_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "storage/api_key_store.h"
 #include "tests/support/tcp_proxy.h"
 #include "tests/support/test_database.h"
+#include "tests/support/test_server.h"
 
 namespace feedback::services {
 namespace {
@@ -38,44 +38,21 @@ class FeedbackServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     FEEDBACK_REQUIRE_TEST_DATABASE(db_);
-    storage::ConnectionPool pool({db_->url(), 1});
-    storage::ApiKeyStore keys(pool);
-    key_ = keys.Create("test-ivr", domain::Role::kIngest, {})->key;
-    other_key_ = keys.Create("test-checkout", domain::Role::kIngest, {})->key;
+    key_ = testing::CreateTestKey(db_->url(), "test-ivr");
+    other_key_ = testing::CreateTestKey(db_->url(), "test-checkout");
   }
 
   void StartServer(const std::string& database_url) {
-    ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.database_url = database_url;
-    options.health_interval = absl::Milliseconds(100);
-    options.pool_acquire_timeout = absl::Milliseconds(500);
-    options.drain_timeout = absl::Seconds(10);
-    auto server = FeedbackServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
-                                   grpc::InsecureChannelCredentials());
+    testing::TestServer started = testing::StartTestServer(testing::TestServerOptions(database_url));
+    ASSERT_NE(started.server, nullptr);
+    server_ = std::move(started.server);
+    channel_ = started.channel;
     stub_ = v1::FeedbackService::NewStub(channel_);
-    health_ = grpc::health::v1::Health::NewStub(channel_);
-    ASSERT_TRUE(WaitForHealth(HealthCheckResponse::SERVING));
   }
 
-  HealthCheckResponse::ServingStatus Health() {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    grpc::health::v1::HealthCheckRequest request;
-    HealthCheckResponse response;
-    grpc::Status st = health_->Check(&context, request, &response);
-    return st.ok() ? response.status() : HealthCheckResponse::UNKNOWN;
-  }
-
+  HealthCheckResponse::ServingStatus Health() { return testing::HealthOf(*channel_); }
   bool WaitForHealth(HealthCheckResponse::ServingStatus wanted) {
-    for (int i = 0; i < 150; ++i) {
-      if (Health() == wanted) return true;
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    return false;
+    return testing::WaitForHealth(*channel_, wanted);
   }
 
   // A unary call with `key` (none when empty) in this call's own metadata.
@@ -109,7 +86,6 @@ class FeedbackServerTest : public ::testing::Test {
   std::unique_ptr<FeedbackServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::FeedbackService::Stub> stub_;
-  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 
 TEST_F(FeedbackServerTest, SubmitRatingStoresItOnceAndAnswersReplays) {

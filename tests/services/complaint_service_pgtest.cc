@@ -1,0 +1,340 @@
+// End to end: ComplaintService over real gRPC channels to in-process servers
+// on a real PostgreSQL database.
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "feedback/v1/complaint_service.grpc.pb.h"
+#include "feedback/v1/feedback_service.grpc.pb.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/support/test_database.h"
+#include "tests/support/test_server.h"
+
+namespace feedback::services {
+namespace {
+
+using v1::ComplaintService;
+
+const absl::Time kMonday9 = absl::FromCivil(absl::CivilSecond(2026, 11, 23, 9, 0, 0),
+                                            absl::UTCTimeZone());
+
+class ComplaintServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    FEEDBACK_REQUIRE_TEST_DATABASE(db_);
+    key_ = testing::CreateTestKey(db_->url(), "anna", domain::Role::kAgent);
+  }
+
+  void Start(const domain::Clock* clock = nullptr) {
+    ServerOptions options = testing::TestServerOptions(db_->url());
+    options.clock = clock;
+    options.sla_interval = absl::Milliseconds(100);
+    server_ = testing::StartTestServer(options);
+    ASSERT_NE(server_.server, nullptr);
+    stub_ = ComplaintService::NewStub(server_.channel);
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context(const std::string& key) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (!key.empty()) context->AddMetadata("authorization", "Bearer " + key);
+    return context;
+  }
+
+  template <typename Request, typename Response, typename Method>
+  grpc::Status Call(ComplaintService::Stub& stub, Method method, const Request& request,
+                    Response& response) {
+    return (stub.*method)(Context(key_).get(), request, &response);
+  }
+  template <typename Request, typename Response, typename Method>
+  grpc::Status Call(Method method, const Request& request, Response& response) {
+    return Call(*stub_, method, request, response);
+  }
+
+  static v1::FileComplaintRequest Filing(const std::string& request_id,
+                                         const std::string& queue = "general") {
+    v1::FileComplaintRequest r;
+    r.set_request_id(request_id);
+    r.set_channel(v1::CHANNEL_WEB);
+    r.set_subject("Parcel never arrived");
+    r.set_description("Order 7 was marked delivered but nothing came.");
+    r.set_queue(queue);
+    r.mutable_customer()->set_customer_id("cust-7");
+    return r;
+  }
+
+  v1::Complaint File(const v1::FileComplaintRequest& request,
+                     ComplaintService::Stub* stub = nullptr) {
+    v1::Complaint c;
+    grpc::Status st = Call(stub ? *stub : *stub_, &ComplaintService::Stub::FileComplaint,
+                           request, c);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return c;
+  }
+
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::string key_;
+  testing::TestServer server_;
+  std::unique_ptr<ComplaintService::Stub> stub_;
+};
+
+TEST_F(ComplaintServiceTest, AnAgentClaimsNotesWaitsResolvesAndSeesTheHistory) {
+  Start();
+  const v1::Complaint filed = File(Filing("web-1"));
+  EXPECT_EQ(filed.status(), v1::COMPLAINT_STATUS_NEW);
+  EXPECT_EQ(filed.priority(), v1::PRIORITY_NORMAL);
+  EXPECT_GT(filed.resolution_due_at().seconds(), filed.first_response_due_at().seconds());
+
+  v1::ClaimNextComplaintRequest claim;
+  claim.add_queues("general");
+  v1::Complaint c;
+  ASSERT_TRUE(Call(&ComplaintService::Stub::ClaimNextComplaint, claim, c).ok());
+  EXPECT_EQ(c.id(), filed.id());
+  EXPECT_EQ(c.assignee_id(), "anna");
+  EXPECT_EQ(c.status(), v1::COMPLAINT_STATUS_IN_PROGRESS);
+
+  v1::AddComplaintNoteRequest note;
+  note.set_id(c.id());
+  note.set_body("Sorry! We are checking with the carrier.");
+  note.set_visibility(v1::NOTE_VISIBILITY_PUBLIC);
+  v1::AddComplaintNoteResponse noted;
+  ASSERT_TRUE(Call(&ComplaintService::Stub::AddComplaintNote, note, noted).ok());
+  EXPECT_TRUE(noted.complaint().has_first_response_at());
+  EXPECT_EQ(noted.note().author(), "anna");
+
+  v1::TransitionComplaintRequest wait;
+  wait.set_id(c.id());
+  wait.set_etag(noted.complaint().etag());
+  wait.set_to_status(v1::COMPLAINT_STATUS_WAITING_ON_CUSTOMER);
+  ASSERT_TRUE(Call(&ComplaintService::Stub::TransitionComplaint, wait, c).ok());
+  EXPECT_TRUE(c.sla_paused());
+
+  v1::TransitionComplaintRequest resume = wait;
+  resume.set_etag(c.etag());
+  resume.set_to_status(v1::COMPLAINT_STATUS_IN_PROGRESS);
+  ASSERT_TRUE(Call(&ComplaintService::Stub::TransitionComplaint, resume, c).ok());
+  EXPECT_FALSE(c.sla_paused());
+
+  v1::TransitionComplaintRequest resolve = wait;
+  resolve.set_etag(c.etag());
+  resolve.set_to_status(v1::COMPLAINT_STATUS_RESOLVED);
+  v1::Complaint refused;
+  grpc::Status st = Call(&ComplaintService::Stub::TransitionComplaint, resolve, refused);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(st.error_message().rfind("resolution_code:", 0), 0u);
+  resolve.set_resolution_code("reshipped");
+  ASSERT_TRUE(Call(&ComplaintService::Stub::TransitionComplaint, resolve, c).ok());
+  EXPECT_EQ(c.status(), v1::COMPLAINT_STATUS_RESOLVED);
+  EXPECT_EQ(c.resolution_code(), "reshipped");
+
+  v1::ListComplaintEventsRequest history_request;
+  history_request.set_complaint_id(c.id());
+  v1::ListComplaintEventsResponse history;
+  ASSERT_TRUE(Call(&ComplaintService::Stub::ListComplaintEvents, history_request, history).ok());
+  std::vector<v1::ComplaintEventKind> kinds;
+  for (const auto& e : history.events()) kinds.push_back(e.kind());
+  EXPECT_EQ(kinds, (std::vector<v1::ComplaintEventKind>{
+                       v1::COMPLAINT_EVENT_KIND_CREATED, v1::COMPLAINT_EVENT_KIND_CLAIMED,
+                       v1::COMPLAINT_EVENT_KIND_NOTE_ADDED,
+                       v1::COMPLAINT_EVENT_KIND_TRANSITIONED,
+                       v1::COMPLAINT_EVENT_KIND_TRANSITIONED,
+                       v1::COMPLAINT_EVENT_KIND_TRANSITIONED,
+                       v1::COMPLAINT_EVENT_KIND_FOLLOW_UP_SCHEDULED}));
+  EXPECT_EQ(history.events(5).before().at("status"), "IN_PROGRESS");
+  EXPECT_EQ(history.events(5).after().at("status"), "RESOLVED");
+
+  v1::ListFollowUpsRequest follow_ups_request;
+  follow_ups_request.set_complaint_id(c.id());
+  v1::ListFollowUpsResponse follow_ups;
+  ASSERT_TRUE(Call(&ComplaintService::Stub::ListFollowUps, follow_ups_request, follow_ups).ok());
+  ASSERT_EQ(follow_ups.follow_ups_size(), 1);
+  EXPECT_EQ(follow_ups.follow_ups(0).kind(), v1::FOLLOW_UP_KIND_SURVEY);
+}
+
+TEST_F(ComplaintServiceTest, ALowIvrRatingBecomesACaseInTheRightQueueWithAnSla) {
+  Start();
+  const std::string ivr_key = testing::CreateTestKey(db_->url(), "ivr");
+  auto feedback = v1::FeedbackService::NewStub(server_.channel);
+  v1::SubmitRatingRequest rating;
+  rating.set_request_id("call-991");
+  rating.set_channel(v1::CHANNEL_IVR);
+  rating.set_score(1);
+  rating.set_queue("billing");
+  rating.set_interaction_id("call-991");
+  rating.mutable_customer()->set_phone("+4930123456");
+  v1::SubmitRatingResponse submitted, replayed;
+  ASSERT_TRUE(feedback->SubmitRating(Context(ivr_key).get(), rating, &submitted).ok());
+  ASSERT_FALSE(submitted.follow_up_complaint_id().empty());
+  ASSERT_TRUE(feedback->SubmitRating(Context(ivr_key).get(), rating, &replayed).ok());
+  EXPECT_TRUE(replayed.duplicate());
+  EXPECT_EQ(replayed.follow_up_complaint_id(), submitted.follow_up_complaint_id());
+
+  v1::GetComplaintRequest get;
+  get.set_id(submitted.follow_up_complaint_id());
+  v1::Complaint c;
+  ASSERT_TRUE(Call(&ComplaintService::Stub::GetComplaint, get, c).ok());
+  EXPECT_EQ(c.queue(), "billing");
+  EXPECT_EQ(c.category(), "closed_loop");
+  EXPECT_EQ(c.priority(), v1::PRIORITY_HIGH);
+  EXPECT_EQ(c.source_feedback_id(), submitted.feedback_id());
+  EXPECT_EQ(c.channel(), v1::CHANNEL_IVR);
+  EXPECT_TRUE(c.has_first_response_due_at());
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM complaints"), 1);
+
+  v1::ClaimNextComplaintRequest claim;
+  claim.add_queues("billing");
+  v1::Complaint claimed;
+  ASSERT_TRUE(Call(&ComplaintService::Stub::ClaimNextComplaint, claim, claimed).ok());
+  EXPECT_EQ(claimed.id(), c.id());
+}
+
+TEST_F(ComplaintServiceTest, OverdueCasesEscalateByThemselves) {
+  testing::FakeClock clock(kMonday9);
+  Start(&clock);
+  v1::FileComplaintRequest request = Filing("late-1");
+  request.set_priority(v1::PRIORITY_NORMAL);
+  const v1::Complaint filed = File(request);
+  EXPECT_EQ(filed.first_response_due_at().seconds(), absl::ToUnixSeconds(kMonday9) + 4 * 3600);
+  clock.Advance(absl::Hours(5));  // past the 4 business hours of first response
+  v1::GetComplaintRequest get;
+  get.set_id(filed.id());
+  v1::Complaint c;
+  for (int i = 0; i < 100 && !c.first_response_breached(); ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    ASSERT_TRUE(Call(&ComplaintService::Stub::GetComplaint, get, c).ok());
+  }
+  EXPECT_TRUE(c.first_response_breached());
+  EXPECT_EQ(c.escalation_level(), 1);
+  EXPECT_FALSE(c.resolution_breached());
+
+  v1::ListComplaintsRequest breached;
+  breached.set_breached_only(true);
+  v1::ListComplaintsResponse list;
+  ASSERT_TRUE(Call(&ComplaintService::Stub::ListComplaints, breached, list).ok());
+  ASSERT_EQ(list.complaints_size(), 1);
+
+  v1::EscalateComplaintRequest escalate;
+  escalate.set_id(c.id());
+  escalate.set_etag(c.etag());
+  escalate.set_reason("customer threatens to cancel");
+  ASSERT_TRUE(Call(&ComplaintService::Stub::EscalateComplaint, escalate, c).ok());
+  EXPECT_EQ(c.escalation_level(), 2);
+  EXPECT_EQ(c.priority(), v1::PRIORITY_HIGH);
+}
+
+TEST_F(ComplaintServiceTest, WatchersSeeChangesMadeThroughAnotherReplica) {
+  Start();
+  testing::TestServer replica = testing::StartTestServer(testing::TestServerOptions(db_->url()));
+  ASSERT_NE(replica.server, nullptr);
+  auto replica_stub = ComplaintService::NewStub(replica.channel);
+
+  auto context = Context(key_);
+  v1::WatchComplaintsRequest watch;
+  watch.add_queues("billing");
+  std::unique_ptr<grpc::ClientReader<v1::ComplaintEvent>> reader =
+      stub_->WatchComplaints(context.get(), watch);
+  std::atomic<int> received{0};
+  std::atomic<bool> wrong_queue{false};
+  std::thread read([&] {
+    v1::ComplaintEvent event;
+    while (reader->Read(&event)) {
+      if (event.queue() != "billing") wrong_queue = true;
+      if (event.kind() == v1::COMPLAINT_EVENT_KIND_CREATED) ++received;
+    }
+  });
+  // The watch subscribes asynchronously; file until events flow.
+  for (int i = 0; i < 50 && received.load() == 0; ++i) {
+    File(Filing("other-" + std::to_string(i), "general"), replica_stub.get());
+    File(Filing("billing-" + std::to_string(i), "billing"), replica_stub.get());
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_GT(received.load(), 0);
+  EXPECT_FALSE(wrong_queue.load());
+  context->TryCancel();
+  read.join();
+}
+
+TEST_F(ComplaintServiceTest, BadInputGetsAClearStatus) {
+  Start();
+  const v1::Complaint filed = File(Filing("ok-1"));
+  v1::Complaint c;
+
+  v1::GetComplaintRequest get;
+  get.set_id("0190a000-0000-7000-8000-000000000000");
+  EXPECT_EQ(Call(&ComplaintService::Stub::GetComplaint, get, c).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  get.set_id("");
+  EXPECT_EQ(Call(&ComplaintService::Stub::GetComplaint, get, c).error_message(),
+            "id: is required");
+
+  v1::FileComplaintRequest big = Filing("big");
+  big.set_subject(std::string(201, 's'));
+  grpc::Status st = Call(&ComplaintService::Stub::FileComplaint, big, c);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(st.error_message(), "subject: must be at most 200 characters");
+  big = Filing("big2");
+  big.set_description(std::string(10001, 'd'));
+  EXPECT_EQ(Call(&ComplaintService::Stub::FileComplaint, big, c).error_message(),
+            "description: must be at most 10000 characters");
+  big = Filing("");
+  EXPECT_EQ(Call(&ComplaintService::Stub::FileComplaint, big, c).error_message(),
+            "request_id: is required");
+
+  v1::TransitionComplaintRequest close;
+  close.set_id(filed.id());
+  close.set_etag(filed.etag());
+  close.set_to_status(v1::COMPLAINT_STATUS_CLOSED);
+  st = Call(&ComplaintService::Stub::TransitionComplaint, close, c);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(st.error_message(), "to_status: cannot change a complaint from NEW to CLOSED");
+  close.set_etag("");
+  EXPECT_EQ(Call(&ComplaintService::Stub::TransitionComplaint, close, c).error_message(),
+            "etag: is required");
+
+  v1::AddComplaintNoteRequest note;
+  note.set_id(filed.id());
+  note.set_body(std::string(10001, 'n'));
+  note.set_visibility(v1::NOTE_VISIBILITY_INTERNAL);
+  v1::AddComplaintNoteResponse noted;
+  EXPECT_EQ(Call(&ComplaintService::Stub::AddComplaintNote, note, noted).error_message(),
+            "body: must be at most 10000 characters");
+  note.set_body("fine");
+  note.set_visibility(v1::NOTE_VISIBILITY_UNSPECIFIED);
+  EXPECT_EQ(Call(&ComplaintService::Stub::AddComplaintNote, note, noted).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::ClaimNextComplaintRequest claim;
+  EXPECT_EQ(Call(&ComplaintService::Stub::ClaimNextComplaint, claim, c).error_message(),
+            "queues: is required");
+  claim.add_queues("nobody-works-here");
+  EXPECT_EQ(Call(&ComplaintService::Stub::ClaimNextComplaint, claim, c).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::ListComplaintsRequest list;
+  list.set_page_size(1000000000);  // clamped, not refused
+  v1::ListComplaintsResponse listed;
+  ASSERT_TRUE(Call(&ComplaintService::Stub::ListComplaints, list, listed).ok());
+  EXPECT_EQ(listed.complaints_size(), 1);
+  list.set_page_token("not-a-token");
+  EXPECT_EQ(Call(&ComplaintService::Stub::ListComplaints, list, listed).error_message(),
+            "page_token: is not valid");
+
+  v1::ScheduleFollowUpRequest follow_up;
+  follow_up.set_complaint_id(filed.id());
+  follow_up.set_kind(v1::FOLLOW_UP_KIND_CALLBACK);
+  v1::FollowUp f;
+  EXPECT_EQ(Call(&ComplaintService::Stub::ScheduleFollowUp, follow_up, f).error_message(),
+            "due_at: is required");
+
+  // No key: UNAUTHENTICATED, before anything else is looked at.
+  EXPECT_EQ(stub_->GetComplaint(Context("").get(), get, &c).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(testing::HealthOf(*server_.channel),
+            grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+}  // namespace
+}  // namespace feedback::services
