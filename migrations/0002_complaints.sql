@@ -70,6 +70,7 @@ CREATE INDEX complaints_claim_idx ON complaints
   WHERE assignee_id IS NULL AND status IN (1, 2);
 -- Listing by SLA due time; finished complaints (the bulk) are not in it.
 CREATE INDEX complaints_open_due_idx ON complaints (resolution_due_at, id) WHERE status < 4;
+CREATE INDEX complaints_due_idx ON complaints (resolution_due_at, id);
 CREATE INDEX complaints_queue_due_idx ON complaints (queue, resolution_due_at, id);
 CREATE INDEX complaints_created_idx ON complaints (created_at, id);
 CREATE INDEX complaints_assignee_idx ON complaints (assignee_id, resolution_due_at)

@@ -346,7 +346,9 @@ absl::StatusOr<Page<Complaint>> ComplaintStore::List(const ComplaintFilter& f, i
       "AND (NOT $6 OR first_response_breached OR resolution_breached) "
       "AND ($7 = '' OR (" + order_column + ", id) " + (f.newest_first ? "<" : ">") +
       " (to_timestamp($8::bigint / 1000000.0), NULLIF($7, '')::uuid)) ORDER BY " +
-      order_column + (f.newest_first ? " DESC, id DESC" : ", id") + " LIMIT $9";
+      order_column +
+      // Qualified: a bare "id" would mean the id::text output column.
+      (f.newest_first ? " DESC, complaints.id DESC" : ", complaints.id") + " LIMIT $9";
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<Page<Complaint>> {
     pqxx::read_transaction tx(conn.get());
     pqxx::result rows = tx.exec_params(sql, f.queue, statuses.Build(), f.assignee_id,
@@ -416,7 +418,7 @@ absl::StatusOr<Complaint> ComplaintStore::ClaimNext(const std::vector<std::strin
         std::string("SELECT ") + kColumns +
             " FROM complaints WHERE queue = ANY($1::text[]) AND assignee_id IS NULL "
             "AND status IN (1, 2) ORDER BY resolution_breached DESC, "
-            "first_response_breached DESC, resolution_due_at, id "
+            "first_response_breached DESC, resolution_due_at, complaints.id "
             "LIMIT 1 FOR UPDATE SKIP LOCKED",
         queue_array.Build());
     if (r.empty()) return absl::NotFoundError("queues: no unassigned complaint waiting");

@@ -257,6 +257,31 @@ TEST_F(ComplaintServiceTest, WatchersSeeChangesMadeThroughAnotherReplica) {
   read.join();
 }
 
+TEST_F(ComplaintServiceTest, AWatcherThatStopsReadingIsCutOffInsteadOfBuffered) {
+  Start();
+  const v1::Complaint filed = File(Filing("noisy"));
+  auto context = Context(key_);
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::WatchComplaintsRequest watch;
+  std::unique_ptr<grpc::ClientReader<v1::ComplaintEvent>> reader =
+      stub_->WatchComplaints(context.get(), watch);
+  absl::SleepFor(absl::Milliseconds(500));  // let the watch subscribe
+  // 5000 events of 4 KB each, far more than the stream's flow-control window
+  // and the server's per-watcher backlog, while the client reads nothing.
+  db_->Query("INSERT INTO complaint_events (complaint_id, queue, kind, actor, occurred_at, detail) "
+             "SELECT '" + filed.id() + "', 'general', 3, 'load', now(), repeat('x', 4096) "
+             "FROM generate_series(1, 5000)");
+  absl::SleepFor(absl::Seconds(8));  // the server reads and forwards them meanwhile
+  int read = 0;
+  v1::ComplaintEvent event;
+  while (reader->Read(&event)) ++read;
+  const grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  EXPECT_LT(read, 5000);
+  EXPECT_EQ(testing::HealthOf(*server_.channel),
+            grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
 TEST_F(ComplaintServiceTest, BadInputGetsAClearStatus) {
   Start();
   const v1::Complaint filed = File(Filing("ok-1"));
