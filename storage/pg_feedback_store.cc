@@ -20,7 +20,8 @@ namespace feedback::storage {
 namespace {
 
 // Claims each request_id in idempotency_keys and, for those claimed now
-// (not seen before), inserts their scores into feedback — one statement.
+// (not seen before), inserts their scores into feedback and adds them to
+// feedback_rollup — one statement.
 // Returns the claimed (api_key_id, request_id) pairs.
 constexpr char kInsertBatch[] = "feedback_insert_batch";
 constexpr char kInsertBatchSql[] = R"sql(
@@ -55,6 +56,16 @@ WITH items AS (
   CROSS JOIN LATERAL (VALUES (i.csat_id, 1::smallint, i.csat_score),
                              (i.nps_id, 2::smallint, i.nps_score)) AS s(id, kind, score)
   WHERE s.id IS NOT NULL
+  RETURNING occurred_at, kind, channel, agent_id, queue, score
+), rolled_up AS (
+  INSERT INTO feedback_rollup AS r (slot, kind, channel, agent_id, queue, score, responses)
+  SELECT date_bin('15 minutes', occurred_at, timestamptz '2000-01-01 00:00:00+00'), kind,
+         channel, coalesce(agent_id, ''), coalesce(queue, ''), score, count(*)
+  FROM stored
+  GROUP BY 1, 2, 3, 4, 5, 6
+  ORDER BY 1, 2, 3, 4, 5, 6  -- one lock order for all writers
+  ON CONFLICT (slot, kind, channel, agent_id, queue, score)
+  DO UPDATE SET responses = r.responses + excluded.responses
 )
 SELECT api_key_id, request_id FROM claimed)sql";
 

@@ -1,0 +1,132 @@
+#include "domain/report.h"
+
+#include <gtest/gtest.h>
+
+namespace feedback::domain {
+namespace {
+
+absl::TimeZone Zone(const char* name) {
+  absl::TimeZone tz;
+  EXPECT_TRUE(absl::LoadTimeZone(name, &tz)) << name;
+  return tz;
+}
+
+absl::Time At(const char* zone, int y, int m, int d, int h = 0, int mi = 0) {
+  return absl::FromCivil(absl::CivilSecond(y, m, d, h, mi, 0), Zone(zone));
+}
+
+TEST(CsatStats, PercentMeanAndCountsOnHandMadeData) {
+  CsatStats s;
+  s.counts = {1, 1, 2, 3, 3};  // ten responses
+  EXPECT_EQ(s.responses(), 10);
+  EXPECT_DOUBLE_EQ(s.mean(), (1 + 2 + 6 + 12 + 15) / 10.0);
+  EXPECT_DOUBLE_EQ(s.csat_percent(), 60.0);
+  CsatStats empty;
+  EXPECT_EQ(empty.csat_percent(), 0);
+  EXPECT_EQ(empty.mean(), 0);
+  empty.Add(s);
+  EXPECT_EQ(empty.counts, s.counts);
+}
+
+TEST(NpsStats, ScoreAndAdjustedWaldMarginOfError) {
+  NpsStats s;
+  s.counts = {1, 0, 0, 0, 0, 0, 2, 3, 1, 2, 1};  // 3 detractors, 4 passives, 3 promoters
+  EXPECT_EQ(s.responses(), 10);
+  EXPECT_EQ(s.promoters(), 3);
+  EXPECT_EQ(s.passives(), 4);
+  EXPECT_EQ(s.detractors(), 3);
+  EXPECT_DOUBLE_EQ(s.nps(), 0.0);
+  // n' = 13, pP = pD = 3.75/13: MoE = 1.96 * sqrt(7.5/13 / 13) * 100.
+  EXPECT_NEAR(s.margin_of_error_95(), 1.96 * std::sqrt((7.5 / 13.0) / 13.0) * 100.0, 1e-9);
+  EXPECT_NEAR(s.margin_of_error_95(), 41.29, 0.005);
+}
+
+TEST(NpsStats, MarginOfErrorOnTinySamples) {
+  NpsStats none;
+  // n = 0: n' = 3, pP = pD = 0.25: 1.96 * sqrt(0.5 / 3) * 100 = 80.02.
+  EXPECT_NEAR(none.margin_of_error_95(), 80.0166, 1e-3);
+  EXPECT_EQ(none.nps(), 0);
+  NpsStats one_promoter;
+  one_promoter.counts[10] = 1;
+  EXPECT_DOUBLE_EQ(one_promoter.nps(), 100.0);
+  // n' = 4, pP = 1.75/4, pD = 0.75/4.
+  const double p = 1.75 / 4, d = 0.75 / 4;
+  EXPECT_NEAR(one_promoter.margin_of_error_95(),
+              1.96 * std::sqrt((p + d - (p - d) * (p - d)) / 4) * 100, 1e-9);
+  NpsStats all_detractors;
+  all_detractors.counts[0] = 1000;
+  EXPECT_DOUBLE_EQ(all_detractors.nps(), -100.0);
+  EXPECT_LT(all_detractors.margin_of_error_95(), 0.5);
+}
+
+TEST(ReportBuckets, CountsLocalDaysWeeksAndMonths) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  EXPECT_EQ(CountBuckets(At("UTC", 2026, 1, 1), At("UTC", 2026, 4, 1), utc, Bucket::kDay), 90);
+  EXPECT_EQ(CountBuckets(At("UTC", 2026, 1, 1), At("UTC", 2026, 4, 1), utc, Bucket::kMonth), 3);
+  // 2026-01-01 is a Thursday: Dec 29 - Mar 30 weeks, 14 of them.
+  EXPECT_EQ(CountBuckets(At("UTC", 2026, 1, 1), At("UTC", 2026, 4, 1), utc, Bucket::kWeek), 14);
+  EXPECT_EQ(CountBuckets(At("UTC", 2026, 1, 1), At("UTC", 2026, 4, 1), utc, Bucket::kNone), 1);
+}
+
+TEST(ReportBuckets, DstWeeksInWarsawAndNewYork) {
+  // The week of Monday 2026-03-23 in Warsaw contains the switch to CEST (29 March).
+  const absl::TimeZone warsaw = Zone("Europe/Warsaw");
+  EXPECT_EQ(CountBuckets(At("Europe/Warsaw", 2026, 3, 23), At("Europe/Warsaw", 2026, 3, 30),
+                         warsaw, Bucket::kWeek),
+            1);
+  EXPECT_EQ(At("Europe/Warsaw", 2026, 3, 30) - At("Europe/Warsaw", 2026, 3, 23),
+            absl::Hours(24 * 7 - 1));
+  EXPECT_EQ(CountBuckets(At("Europe/Warsaw", 2026, 3, 23), At("Europe/Warsaw", 2026, 3, 30),
+                         warsaw, Bucket::kDay),
+            7);
+  // New York falls back on Sunday 1 November: that week has 169 hours.
+  const absl::TimeZone ny = Zone("America/New_York");
+  EXPECT_EQ(At("America/New_York", 2026, 11, 2) - At("America/New_York", 2026, 10, 26),
+            absl::Hours(24 * 7 + 1));
+  EXPECT_EQ(CountBuckets(At("America/New_York", 2026, 10, 26), At("America/New_York", 2026, 11, 2),
+                         ny, Bucket::kWeek),
+            1);
+  // The same UTC range counts differently in different zones.
+  EXPECT_EQ(CountBuckets(At("UTC", 2026, 3, 1, 12), At("UTC", 2026, 3, 2, 12), ny, Bucket::kDay),
+            2);
+}
+
+TEST(ReportQueryValidation, NamesTheField) {
+  const std::vector<Dimension> all = {Dimension::kChannel, Dimension::kAgent, Dimension::kQueue};
+  ReportQuery q;
+  q.start = At("UTC", 2026, 1, 1);
+  q.end = At("UTC", 2026, 2, 1);
+  q.time_zone = "Asia/Tehran";
+  q.bucket = Bucket::kDay;
+  EXPECT_TRUE(ValidateReportQuery(q, all).ok());
+  ReportQuery bad = q;
+  bad.end = bad.start;
+  EXPECT_EQ(ValidateReportQuery(bad, all).message(), "end_time: must be after start_time");
+  bad = q;
+  bad.time_zone = "Europe/Atlantis";
+  EXPECT_EQ(ValidateReportQuery(bad, all).message(), "time_zone: unknown IANA time zone");
+  bad = q;
+  bad.start += absl::Minutes(7);
+  EXPECT_EQ(ValidateReportQuery(bad, all).message(),
+            "start_time: must be on a 15-minute boundary");
+  bad = q;
+  bad.end = At("UTC", 2029, 1, 1);
+  EXPECT_EQ(ValidateReportQuery(bad, all).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateReportQuery(bad, all).message().substr(0, 7), "bucket:");
+  bad = q;
+  bad.group_by = {Dimension::kCategory};
+  EXPECT_EQ(ValidateReportQuery(bad, all).message(),
+            "group_by: unknown dimension for this report");
+  bad.group_by = {Dimension::kQueue, Dimension::kQueue};
+  EXPECT_EQ(ValidateReportQuery(bad, all).message(), "group_by: repeated dimension");
+  bad = q;
+  bad.channels = {9};
+  EXPECT_EQ(ValidateReportQuery(bad, all).message(), "filters.channels: unknown channel");
+  // Kathmandu's +5:45 local midnight is on a 15-minute UTC boundary.
+  q.start = At("Asia/Kathmandu", 2026, 1, 1);
+  q.end = At("Asia/Kathmandu", 2026, 1, 2);
+  EXPECT_TRUE(ValidateReportQuery(q, all).ok());
+}
+
+}  // namespace
+}  // namespace feedback::domain
