@@ -4,6 +4,7 @@
 
 #include "domain/sha256.h"
 #include "domain/text.h"
+#include "services/common/blocking_call.h"
 #include "services/common/grpc_status.h"
 #include "services/complaints/complaint_proto.h"
 
@@ -152,20 +153,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ComplaintEvent>,
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::Run(grpc::CallbackServerContext* context,
                                                     Work work) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auth_.Authenticate(*context, [this, reactor, work = std::move(work)](
-                                   absl::StatusOr<domain::Caller> caller) mutable {
-    if (!caller.ok()) return reactor->Finish(ToGrpcStatus(caller.status()));
-    const bool queued = workers_.TrySubmit(
-        [reactor, caller = *std::move(caller), work = std::move(work)]() mutable {
-          reactor->Finish(ToGrpcStatus(std::move(work)(caller)));
-        });
-    if (!queued) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                   "server overloaded, retry later"));
-    }
-  });
-  return reactor;
+  return RunBlockingCall(auth_, workers_, context, std::move(work));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::FileComplaint(

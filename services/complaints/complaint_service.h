@@ -59,7 +59,7 @@ class ComplaintServiceImpl final : public v1::ComplaintService::CallbackService 
 
  private:
   using Work = absl::AnyInvocable<absl::Status(const domain::Caller&) &&>;
-  // Authenticates, runs `work` on the worker pool, finishes with its status.
+  // RunBlockingCall with this service's authenticator and workers.
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, Work work);
 
   Authenticator& auth_;

@@ -15,6 +15,8 @@
 #include "services/complaints/complaint_service.h"
 #include "services/complaints/watch_hub.h"
 #include "services/feedback/feedback_service.h"
+#include "services/reports/reporting_service.h"
+#include "storage/report_store.h"
 #include "storage/complaint_event_listener.h"
 #include "storage/complaint_store.h"
 #include "spdlog/spdlog.h"
@@ -34,6 +36,7 @@ struct FeedbackServer::Parts {
         keys(pool),
         store(pool, o.closed_loop),
         complaints(pool),
+        reports(pool),
         writer(store, o.writer),
         workers(o.auth_threads, 10000),
         db_workers(o.db_threads, 5000),
@@ -41,6 +44,7 @@ struct FeedbackServer::Parts {
         ingestor(writer, clock),
         feedback_service(auth, ingestor),
         complaint_service(auth, db_workers, complaints, hub, clock),
+        reporting_service(auth, db_workers, reports),
         listener(o.database_url, complaints,
                  [this](const storage::ComplaintEventRecord& e) { hub.Publish(e); }) {}
 
@@ -51,6 +55,7 @@ struct FeedbackServer::Parts {
   storage::ApiKeyStore keys;
   storage::PgFeedbackStore store;
   storage::ComplaintStore complaints;
+  storage::ReportStore reports;
   storage::BatchWriter writer;
   WorkerPool workers;
   WorkerPool db_workers;
@@ -59,6 +64,7 @@ struct FeedbackServer::Parts {
   FeedbackIngestor ingestor;
   FeedbackServiceImpl feedback_service;
   ComplaintServiceImpl complaint_service;
+  ReportingServiceImpl reporting_service;
   storage::ComplaintEventListener listener;
   std::atomic<bool> serving{false};
 };
@@ -89,6 +95,7 @@ absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.RegisterService(&server->parts_->feedback_service);
   builder.RegisterService(&server->parts_->complaint_service);
+  builder.RegisterService(&server->parts_->reporting_service);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::InvalidArgumentError(

@@ -3,6 +3,7 @@
 //   feedbackd serve            run the gRPC server
 //   feedbackd migrate          apply pending database migrations
 //   feedbackd create-api-key   create an API key and print it once
+//   feedbackd rollups check|rebuild   compare or rebuild the report rollups
 //
 // Every setting is a flag with an environment fallback; see --help.
 
@@ -21,6 +22,7 @@
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
 #include "storage/migrator.h"
+#include "storage/report_store.h"
 
 namespace {
 
@@ -55,6 +57,27 @@ int Migrate(const ServerOptions& options) {
   absl::StatusOr<int> applied = migrator.Apply();
   if (!applied.ok()) return Fail(applied.status());
   spdlog::info("migrations current ({} applied now)", *applied);
+  return 0;
+}
+
+int Rollups(const ServerOptions& options, const std::string& action) {
+  feedback::storage::ConnectionPool pool({options.database_url, 1, absl::Seconds(10)});
+  feedback::storage::ReportStore reports(pool);
+  if (action == "rebuild") {
+    absl::StatusOr<int64_t> rows = reports.RebuildRollup();
+    if (!rows.ok()) return Fail(rows.status());
+    spdlog::info("rollups rebuilt from the feedback rows: {} rollup rows", *rows);
+    return 0;
+  }
+  absl::StatusOr<int64_t> differing = reports.CheckRollup();
+  if (!differing.ok()) return Fail(differing.status());
+  if (*differing != 0) {
+    spdlog::error("rollups differ from the feedback rows in {} row(s); run `feedbackd rollups "
+                  "rebuild`",
+                  *differing);
+    return 4;
+  }
+  spdlog::info("rollups match the feedback rows");
   return 0;
 }
 
@@ -175,6 +198,14 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("migrate", "Apply pending database migrations (safe to run concurrently)");
 
+  CLI::App* rollups = app.add_subcommand(
+      "rollups", "Check the report rollups against the feedback rows (exit 4 when they "
+                 "differ), or rebuild them");
+  std::string rollup_action = "check";
+  rollups->add_option("action", rollup_action, "check or rebuild")
+      ->check(CLI::IsMember({"check", "rebuild"}))
+      ->capture_default_str();
+
   CLI::App* create_key = app.add_subcommand(
       "create-api-key", "Create an API key; prints the key alone on stdout, once");
   std::string key_name, key_role, key_queues;
@@ -198,5 +229,6 @@ int main(int argc, char** argv) {
 
   if (serve->parsed()) return Serve(options);
   if (app.got_subcommand("migrate")) return Migrate(options);
+  if (rollups->parsed()) return Rollups(options, rollup_action);
   return CreateApiKey(options, key_name, key_role, key_queues);
 }

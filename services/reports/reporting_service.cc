@@ -1,0 +1,128 @@
+#include "services/reports/reporting_service.h"
+
+#include "google/protobuf/util/time_util.h"
+#include "services/common/blocking_call.h"
+
+namespace feedback::services {
+namespace {
+
+// Dimensions of the feedback reports (category belongs to complaints).
+const std::vector<domain::Dimension> kFeedbackDimensions = {
+    domain::Dimension::kChannel, domain::Dimension::kAgent, domain::Dimension::kQueue};
+
+absl::StatusOr<absl::Time> RequiredTime(const char* field, bool has,
+                                        const google::protobuf::Timestamp& ts) {
+  if (!has) return absl::InvalidArgumentError(std::string(field) + ": is required");
+  if (ts.seconds() < 0 || ts.seconds() > 253402300799LL || ts.nanos() < 0 ||
+      ts.nanos() > 999999999) {
+    return absl::InvalidArgumentError(std::string(field) + ": is not a valid timestamp");
+  }
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+template <typename Row>
+void FillKey(const storage::ReportKey& key, Row& row) {
+  *row.mutable_bucket_start() = ToTimestamp(key.bucket_start);
+  row.set_channel(static_cast<v1::Channel>(key.channel));
+  row.set_agent_id(key.agent_id);
+  row.set_queue(key.queue);
+}
+
+void FillStats(const domain::CsatStats& s, v1::SatisfactionRow& row) {
+  row.set_responses(s.responses());
+  row.set_mean_score(s.mean());
+  row.set_score_1(s.counts[0]);
+  row.set_score_2(s.counts[1]);
+  row.set_score_3(s.counts[2]);
+  row.set_score_4(s.counts[3]);
+  row.set_score_5(s.counts[4]);
+  row.set_csat_percent(s.csat_percent());
+}
+
+void FillStats(const domain::NpsStats& s, v1::NpsRow& row) {
+  row.set_responses(s.responses());
+  row.set_promoters(s.promoters());
+  row.set_passives(s.passives());
+  row.set_detractors(s.detractors());
+  row.set_nps(s.nps());
+  row.set_margin_of_error_95(s.margin_of_error_95());
+}
+
+// Fills rows (in key order) and the total of a report.
+template <typename Stats, typename Report>
+void FillReport(const std::map<storage::ReportKey, Stats>& groups, Report& report) {
+  Stats total;
+  for (const auto& [key, stats] : groups) {
+    auto& row = *report.add_rows();
+    FillKey(key, row);
+    FillStats(stats, row);
+    total.Add(stats);
+  }
+  FillStats(total, *report.mutable_total());
+}
+
+}  // namespace
+
+absl::StatusOr<domain::ReportQuery> ToReportQuery(const v1::ReportQuery& r) {
+  domain::ReportQuery q;
+  absl::StatusOr<absl::Time> start = RequiredTime("start_time", r.has_start_time(), r.start_time());
+  if (!start.ok()) return start.status();
+  absl::StatusOr<absl::Time> end = RequiredTime("end_time", r.has_end_time(), r.end_time());
+  if (!end.ok()) return end.status();
+  q.start = *start;
+  q.end = *end;
+  q.time_zone = r.time_zone().empty() ? "UTC" : r.time_zone();
+  if (r.time_zone().size() > 64) return absl::InvalidArgumentError("time_zone: is too long");
+  q.bucket = r.bucket() == v1::BUCKET_UNSPECIFIED ? domain::Bucket::kNone
+                                                  : static_cast<domain::Bucket>(r.bucket());
+  for (int d : r.group_by()) {
+    if (d < 1 || d > 4) return absl::InvalidArgumentError("group_by: unknown dimension");
+    q.group_by.push_back(static_cast<domain::Dimension>(d));
+  }
+  q.channels.assign(r.filters().channels().begin(), r.filters().channels().end());
+  q.queues.assign(r.filters().queues().begin(), r.filters().queues().end());
+  q.agent_ids.assign(r.filters().agent_ids().begin(), r.filters().agent_ids().end());
+  return q;
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::GetSatisfactionReport(
+    grpc::CallbackServerContext* context, const v1::ReportQuery* request,
+    v1::SatisfactionReport* response) {
+  return RunBlockingCall(auth_, workers_, context,
+                         [this, request, response](const domain::Caller&) -> absl::Status {
+                           absl::StatusOr<domain::ReportQuery> q = ToReportQuery(*request);
+                           if (!q.ok()) return q.status();
+                           if (absl::Status st = domain::ValidateReportQuery(*q, kFeedbackDimensions);
+                               !st.ok()) {
+                             return st;
+                           }
+                           auto groups = store_.Satisfaction(*q);
+                           if (!groups.ok()) return groups.status();
+                           FillReport(*groups, *response);
+                           return absl::OkStatus();
+                         });
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::GetNpsReport(grpc::CallbackServerContext* context,
+                                                             const v1::ReportQuery* request,
+                                                             v1::NpsReport* response) {
+  return RunBlockingCall(auth_, workers_, context,
+                         [this, request, response](const domain::Caller&) -> absl::Status {
+                           absl::StatusOr<domain::ReportQuery> q = ToReportQuery(*request);
+                           if (!q.ok()) return q.status();
+                           if (absl::Status st = domain::ValidateReportQuery(*q, kFeedbackDimensions);
+                               !st.ok()) {
+                             return st;
+                           }
+                           auto groups = store_.Nps(*q);
+                           if (!groups.ok()) return groups.status();
+                           FillReport(*groups, *response);
+                           return absl::OkStatus();
+                         });
+}
+
+}  // namespace feedback::services

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <tuple>
+
+#include "absl/status/statusor.h"
+#include "domain/report.h"
+#include "storage/connection_pool.h"
+
+namespace feedback::storage {
+
+// One report row's identity: the local bucket start and the group keys
+// (left empty/zero for dimensions not grouped by).
+struct ReportKey {
+  absl::Time bucket_start;
+  int channel = 0;
+  std::string agent_id;
+  std::string queue;
+  bool operator<(const ReportKey& o) const {
+    return std::tie(bucket_start, channel, agent_id, queue) <
+           std::tie(o.bucket_start, o.channel, o.agent_id, o.queue);
+  }
+};
+
+// Satisfaction and NPS reports, summed from feedback_rollup only (never the
+// raw rows); the rollup's maintenance commands. The query must be valid
+// (domain::ValidateReportQuery). Thread-safe.
+class ReportStore {
+ public:
+  explicit ReportStore(ConnectionPool& pool) : pool_(pool) {}
+
+  absl::StatusOr<std::map<ReportKey, domain::CsatStats>> Satisfaction(
+      const domain::ReportQuery& query);
+  absl::StatusOr<std::map<ReportKey, domain::NpsStats>> Nps(const domain::ReportQuery& query);
+
+  // Recomputes feedback_rollup from the feedback rows (writes wait
+  // meanwhile). Returns the number of rollup rows.
+  absl::StatusOr<int64_t> RebuildRollup();
+  // How many rollup rows differ from a recount of the feedback rows (0
+  // when consistent).
+  absl::StatusOr<int64_t> CheckRollup();
+
+ private:
+  // Calls add(key, score, count) for each grouped count of `kind`.
+  template <typename Add>
+  absl::Status Counts(const domain::ReportQuery& query, int kind, Add add);
+
+  ConnectionPool& pool_;
+};
+
+}  // namespace feedback::storage
