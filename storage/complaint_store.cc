@@ -166,6 +166,12 @@ absl::Status NotFound(const char* field, const char* what) {
   return absl::NotFoundError(std::string(field) + ": " + what + " not found");
 }
 
+// The answer for a complaint that is missing: NOT_FOUND for callers who see
+// every queue, the same denial as for another queue's complaint otherwise.
+absl::Status Missing(const domain::QueueScope& scope, const char* field, const char* what) {
+  return scope.all() ? NotFound(field, what) : domain::QueueScope::Denied();
+}
+
 void UpdateComplaint(pqxx::transaction_base& tx, const Complaint& c) {
   tx.exec_params(kUpdateComplaintSql, c.id, static_cast<int>(c.status),
                  static_cast<int>(c.priority), c.queue, c.category, c.assignee_id,
@@ -316,26 +322,30 @@ absl::StatusOr<FiledComplaint> ComplaintStore::File(const FileRequest& request, 
   });
 }
 
-absl::StatusOr<Complaint> ComplaintStore::Get(const std::string& id) {
+absl::StatusOr<Complaint> ComplaintStore::Get(const domain::QueueScope& scope, const std::string& id) {
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<Complaint> {
-    if (!LooksLikeUuid(id)) return NotFound("id", "complaint");
+    if (!LooksLikeUuid(id)) return Missing(scope, "id", "complaint");
     pqxx::read_transaction tx(conn.get());
     pqxx::result r = tx.exec_params(
         std::string("SELECT ") + kColumns + " FROM complaints WHERE id = $1::uuid", id);
-    if (r.empty()) return NotFound("id", "complaint");
-    return ComplaintFromRow(r[0]);
+    if (r.empty()) return Missing(scope, "id", "complaint");
+    Complaint c = ComplaintFromRow(r[0]);
+    if (!scope.Allows(c.queue)) return domain::QueueScope::Denied();
+    return c;
   });
 }
 
-absl::StatusOr<Page<Complaint>> ComplaintStore::List(const ComplaintFilter& f, int page_size,
+absl::StatusOr<Page<Complaint>> ComplaintStore::List(const domain::QueueScope& scope, const ComplaintFilter& f, int page_size,
                                                      const std::string& page_token) {
   int64_t after_micros = 0;
   std::string after_id;
   if (!page_token.empty() && !ParseCursor(page_token, after_micros, after_id)) {
     return absl::InvalidArgumentError("page_token: is not valid");
   }
-  PgArrayBuilder statuses;
+  if (!f.queue.empty() && !scope.Allows(f.queue)) return domain::QueueScope::Denied();
+  PgArrayBuilder statuses, scope_queues;
   for (int s : f.statuses) statuses.Add(std::to_string(s));
+  for (const auto& q : scope.queues()) scope_queues.Add(q);
   const std::string order_column = f.newest_first ? "created_at" : "resolution_due_at";
   const std::string sql =
       std::string("SELECT ") + kColumns + ", epoch_us(" + order_column +
@@ -344,6 +354,7 @@ absl::StatusOr<Page<Complaint>> ComplaintStore::List(const ComplaintFilter& f, i
       "AND ($3 = '' OR assignee_id = $3) AND ($4 = 0 OR priority = $4) "
       "AND ($5 = '' OR customer_id = $5) "
       "AND (NOT $6 OR first_response_breached OR resolution_breached) "
+      "AND ($10 OR queue = ANY($11::text[])) "
       "AND ($7 = '' OR (" + order_column + ", id) " + (f.newest_first ? "<" : ">") +
       " (to_timestamp($8::bigint / 1000000.0), NULLIF($7, '')::uuid)) ORDER BY " +
       order_column +
@@ -353,7 +364,8 @@ absl::StatusOr<Page<Complaint>> ComplaintStore::List(const ComplaintFilter& f, i
     pqxx::read_transaction tx(conn.get());
     pqxx::result rows = tx.exec_params(sql, f.queue, statuses.Build(), f.assignee_id,
                                        f.priority, f.customer_id, f.breached_only, after_id,
-                                       after_micros, page_size + 1);
+                                       after_micros, page_size + 1, scope.all(),
+                                       scope_queues.Build());
     Page<Complaint> page;
     for (size_t i = 0; i < rows.size() && static_cast<int>(i) < page_size; ++i) {
       page.items.push_back(ComplaintFromRow(rows[i]));
@@ -367,7 +379,7 @@ absl::StatusOr<Page<Complaint>> ComplaintStore::List(const ComplaintFilter& f, i
   });
 }
 
-absl::StatusOr<Page<ComplaintEventRecord>> ComplaintStore::ListEvents(
+absl::StatusOr<Page<ComplaintEventRecord>> ComplaintStore::ListEvents(const domain::QueueScope& scope, 
     const std::string& complaint_id, int page_size, const std::string& page_token) {
   int64_t after = 0;
   if (!page_token.empty() && !absl::SimpleAtoi(page_token, &after)) {
@@ -375,11 +387,12 @@ absl::StatusOr<Page<ComplaintEventRecord>> ComplaintStore::ListEvents(
   }
   return RunWithConnection(
       pool_, [&](PooledConnection& conn) -> absl::StatusOr<Page<ComplaintEventRecord>> {
-        if (!LooksLikeUuid(complaint_id)) return NotFound("complaint_id", "complaint");
+        if (!LooksLikeUuid(complaint_id)) return Missing(scope, "complaint_id", "complaint");
         pqxx::read_transaction tx(conn.get());
-        if (tx.exec_params("SELECT 1 FROM complaints WHERE id = $1::uuid", complaint_id).empty()) {
-          return NotFound("complaint_id", "complaint");
-        }
+        const pqxx::result owner =
+            tx.exec_params("SELECT queue FROM complaints WHERE id = $1::uuid", complaint_id);
+        if (owner.empty()) return Missing(scope, "complaint_id", "complaint");
+        if (!scope.Allows(owner[0][0].as<std::string>())) return domain::QueueScope::Denied();
         pqxx::result rows = tx.exec_params(
             std::string("SELECT ") + kEventColumns +
                 " FROM complaint_events e WHERE e.complaint_id = $1::uuid AND e.id > $2 "
@@ -451,14 +464,16 @@ struct NothingAfter {
 // writes the new version with its event and then runs `after` (work the
 // change causes, recorded after it), all in one transaction.
 template <typename Change, typename After = NothingAfter>
-absl::StatusOr<Complaint> Modify(ConnectionPool& pool, const std::string& id,
+absl::StatusOr<Complaint> Modify(ConnectionPool& pool, const domain::QueueScope& scope,
+                                 const std::string& id,
                                  const std::string& etag, EventKind kind,
                                  const std::string& actor, absl::Time now, Change change,
                                  After after = {}) {
   return RunWithConnection(pool, [&](PooledConnection& conn) -> absl::StatusOr<Complaint> {
     pqxx::work tx(conn.get());
     std::optional<Complaint> c = LockComplaint(tx, id);
-    if (!c) return NotFound("id", "complaint");
+    if (!c) return Missing(scope, "id", "complaint");
+    if (!scope.Allows(c->queue)) return domain::QueueScope::Denied();
     if (!etag.empty() && etag != std::to_string(c->version)) {
       return absl::AbortedError("etag: the complaint changed since it was read; read it again");
     }
@@ -477,22 +492,22 @@ absl::StatusOr<Complaint> Modify(ConnectionPool& pool, const std::string& id,
 
 }  // namespace
 
-absl::StatusOr<Complaint> ComplaintStore::Assign(const std::string& id, const std::string& etag,
+absl::StatusOr<Complaint> ComplaintStore::Assign(const domain::QueueScope& scope, const std::string& id, const std::string& etag,
                                                  const std::string& assignee,
                                                  const std::string& actor, absl::Time now) {
-  return Modify(pool_, id, etag, EventKind::kAssigned, actor, now,
+  return Modify(pool_, scope, id, etag, EventKind::kAssigned, actor, now,
                 [&](pqxx::work&, Complaint& c, std::string&) {
                   c.assignee_id = assignee;
                   return absl::OkStatus();
                 });
 }
 
-absl::StatusOr<std::pair<NoteRecord, Complaint>> ComplaintStore::AddNote(
+absl::StatusOr<std::pair<NoteRecord, Complaint>> ComplaintStore::AddNote(const domain::QueueScope& scope, 
     const std::string& id, const std::string& body, bool is_public, const std::string& actor,
     absl::Time now) {
   NoteRecord note{domain::NewFeedbackId(now), id, actor, body, is_public, now};
   absl::StatusOr<Complaint> c = Modify(
-      pool_, id, "", EventKind::kNoteAdded, actor, now,
+      pool_, scope, id, "", EventKind::kNoteAdded, actor, now,
       [&](pqxx::work& tx, Complaint& c, std::string& detail) {
         tx.exec_params(
             "INSERT INTO complaint_notes (id, complaint_id, author, body, visibility, "
@@ -506,14 +521,14 @@ absl::StatusOr<std::pair<NoteRecord, Complaint>> ComplaintStore::AddNote(
   return std::make_pair(note, *c);
 }
 
-absl::StatusOr<Complaint> ComplaintStore::Transition(const std::string& id,
+absl::StatusOr<Complaint> ComplaintStore::Transition(const domain::QueueScope& scope, const std::string& id,
                                                      const std::string& etag,
                                                      ComplaintStatus to,
                                                      const std::string& resolution_code,
                                                      const std::string& note,
                                                      const std::string& actor, absl::Time now) {
   return Modify(
-      pool_, id, etag, EventKind::kTransitioned, actor, now,
+      pool_, scope, id, etag, EventKind::kTransitioned, actor, now,
       [&](pqxx::work& tx, Complaint& c, std::string& detail) {
         if (absl::Status st = domain::ApplyTransition(c, to, resolution_code, ReadPolicies(tx), now);
             !st.ok()) {
@@ -537,10 +552,10 @@ absl::StatusOr<Complaint> ComplaintStore::Transition(const std::string& id,
       });
 }
 
-absl::StatusOr<Complaint> ComplaintStore::Escalate(const std::string& id, const std::string& etag,
+absl::StatusOr<Complaint> ComplaintStore::Escalate(const domain::QueueScope& scope, const std::string& id, const std::string& etag,
                                                    const std::string& reason,
                                                    const std::string& actor, absl::Time now) {
-  return Modify(pool_, id, etag, EventKind::kEscalated, actor, now,
+  return Modify(pool_, scope, id, etag, EventKind::kEscalated, actor, now,
                 [&](pqxx::work& tx, Complaint& c, std::string& detail) {
                   if (c.status == ComplaintStatus::kClosed) {
                     return absl::FailedPreconditionError(
@@ -552,33 +567,35 @@ absl::StatusOr<Complaint> ComplaintStore::Escalate(const std::string& id, const 
                 });
 }
 
-absl::StatusOr<FollowUpRecord> ComplaintStore::ScheduleFollowUp(
+absl::StatusOr<FollowUpRecord> ComplaintStore::ScheduleFollowUp(const domain::QueueScope& scope, 
     const std::string& complaint_id, int kind, absl::Time due_at, const std::string& note,
     const std::string& actor, absl::Time now) {
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<FollowUpRecord> {
     pqxx::work tx(conn.get());
     std::optional<Complaint> c = LockComplaint(tx, complaint_id);
-    if (!c) return NotFound("complaint_id", "complaint");
+    if (!c) return Missing(scope, "complaint_id", "complaint");
+    if (!scope.Allows(c->queue)) return domain::QueueScope::Denied();
     FollowUpRecord f = InsertFollowUp(tx, *c, kind, due_at, note, actor, now);
     tx.commit();
     return f;
   });
 }
 
-absl::StatusOr<FollowUpRecord> ComplaintStore::CompleteFollowUp(const std::string& id,
+absl::StatusOr<FollowUpRecord> ComplaintStore::CompleteFollowUp(const domain::QueueScope& scope, const std::string& id,
                                                                 const std::string& outcome,
                                                                 const std::string& actor,
                                                                 absl::Time now) {
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<FollowUpRecord> {
-    if (!LooksLikeUuid(id)) return NotFound("follow_up_id", "follow-up");
+    if (!LooksLikeUuid(id)) return Missing(scope, "follow_up_id", "follow-up");
     pqxx::work tx(conn.get());
     pqxx::result r = tx.exec_params(
         std::string("SELECT ") + kFollowUpColumns +
             " FROM follow_ups f JOIN complaints c ON c.id = f.complaint_id "
             "WHERE f.id = $1::uuid FOR UPDATE OF f",
         id);
-    if (r.empty()) return NotFound("follow_up_id", "follow-up");
+    if (r.empty()) return Missing(scope, "follow_up_id", "follow-up");
     FollowUpRecord f = FollowUpFromRow(r[0]);
+    if (!scope.Allows(f.queue)) return domain::QueueScope::Denied();
     if (f.done) return absl::FailedPreconditionError("follow_up_id: already completed");
     f.done = true;
     f.outcome = outcome;
@@ -594,7 +611,7 @@ absl::StatusOr<FollowUpRecord> ComplaintStore::CompleteFollowUp(const std::strin
   });
 }
 
-absl::StatusOr<Page<FollowUpRecord>> ComplaintStore::ListFollowUps(const FollowUpFilter& filter,
+absl::StatusOr<Page<FollowUpRecord>> ComplaintStore::ListFollowUps(const domain::QueueScope& scope, const FollowUpFilter& filter,
                                                                    int page_size,
                                                                    const std::string& page_token,
                                                                    absl::Time now) {
@@ -606,6 +623,9 @@ absl::StatusOr<Page<FollowUpRecord>> ComplaintStore::ListFollowUps(const FollowU
   if (!filter.complaint_id.empty() && !LooksLikeUuid(filter.complaint_id)) {
     return Page<FollowUpRecord>{};
   }
+  if (!filter.queue.empty() && !scope.Allows(filter.queue)) return domain::QueueScope::Denied();
+  PgArrayBuilder scope_queues;
+  for (const auto& q : scope.queues()) scope_queues.Add(q);
   return RunWithConnection(
       pool_, [&](PooledConnection& conn) -> absl::StatusOr<Page<FollowUpRecord>> {
         pqxx::read_transaction tx(conn.get());
@@ -614,12 +634,14 @@ absl::StatusOr<Page<FollowUpRecord>> ComplaintStore::ListFollowUps(const FollowU
                 " FROM follow_ups f JOIN complaints c ON c.id = f.complaint_id "
                 "WHERE ($1 = '' OR f.complaint_id = NULLIF($1, '')::uuid) "
                 "AND ($2 = '' OR c.queue = $2) AND (NOT $3 OR f.status = 1) "
+                "AND ($9 OR c.queue = ANY($10::text[])) "
                 "AND (NOT $4 OR (f.status = 1 AND f.due_at < $5::timestamptz)) "
                 "AND ($6 = '' OR (f.due_at, f.id) > "
                 "(to_timestamp($7::bigint / 1000000.0), NULLIF($6, '')::uuid)) "
                 "ORDER BY f.due_at, f.id LIMIT $8",
             filter.complaint_id, filter.queue, filter.pending_only, filter.overdue_only,
-            PgTime(now), after_id, after_micros, page_size + 1);
+            PgTime(now), after_id, after_micros, page_size + 1, scope.all(),
+            scope_queues.Build());
         Page<FollowUpRecord> page;
         for (size_t i = 0; i < rows.size() && static_cast<int>(i) < page_size; ++i) {
           page.items.push_back(FollowUpFromRow(rows[i]));

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "domain/access.h"
 #include "domain/complaint.h"
 #include "storage/connection_pool.h"
 
@@ -91,7 +92,10 @@ struct FiledComplaint {
 // Complaints, their notes, events and follow-ups in PostgreSQL. Every change
 // writes its audit event in the same transaction. Methods taking an `etag`
 // fail with ABORTED (and change nothing) when it is not the current
-// version. Unknown ids -> NOT_FOUND naming the field. Thread-safe.
+// version. Unknown ids -> NOT_FOUND naming the field. Methods taking a
+// `scope` see only complaints in its queues: for a restricted scope, a
+// complaint outside it and a missing one both give QueueScope::Denied(),
+// checked before the etag. Thread-safe.
 class ComplaintStore {
  public:
   explicit ComplaintStore(ConnectionPool& pool) : pool_(pool) {}
@@ -102,10 +106,10 @@ class ComplaintStore {
   // on (api_key_id, request_id) like the feedback submits.
   absl::StatusOr<FiledComplaint> File(const FileRequest& request, domain::Complaint draft,
                                       const std::string& actor, absl::Time now);
-  absl::StatusOr<domain::Complaint> Get(const std::string& id);
-  absl::StatusOr<Page<domain::Complaint>> List(const ComplaintFilter& filter, int page_size,
+  absl::StatusOr<domain::Complaint> Get(const domain::QueueScope& scope, const std::string& id);
+  absl::StatusOr<Page<domain::Complaint>> List(const domain::QueueScope& scope, const ComplaintFilter& filter, int page_size,
                                                const std::string& page_token);
-  absl::StatusOr<Page<ComplaintEventRecord>> ListEvents(const std::string& complaint_id,
+  absl::StatusOr<Page<ComplaintEventRecord>> ListEvents(const domain::QueueScope& scope, const std::string& complaint_id,
                                                         int page_size,
                                                         const std::string& page_token);
   absl::StatusOr<std::optional<ComplaintEventRecord>> GetEvent(int64_t event_id);
@@ -114,32 +118,32 @@ class ComplaintStore {
   // `queues` to `agent` (and starts it), or NOT_FOUND.
   absl::StatusOr<domain::Complaint> ClaimNext(const std::vector<std::string>& queues,
                                               const std::string& agent, absl::Time now);
-  absl::StatusOr<domain::Complaint> Assign(const std::string& id, const std::string& etag,
+  absl::StatusOr<domain::Complaint> Assign(const domain::QueueScope& scope, const std::string& id, const std::string& etag,
                                            const std::string& assignee,
                                            const std::string& actor, absl::Time now);
-  absl::StatusOr<std::pair<NoteRecord, domain::Complaint>> AddNote(const std::string& id,
+  absl::StatusOr<std::pair<NoteRecord, domain::Complaint>> AddNote(const domain::QueueScope& scope, const std::string& id,
                                                                    const std::string& body,
                                                                    bool is_public,
                                                                    const std::string& actor,
                                                                    absl::Time now);
   // Resolving also schedules a SURVEY follow-up due a day later.
-  absl::StatusOr<domain::Complaint> Transition(const std::string& id, const std::string& etag,
+  absl::StatusOr<domain::Complaint> Transition(const domain::QueueScope& scope, const std::string& id, const std::string& etag,
                                                domain::ComplaintStatus to,
                                                const std::string& resolution_code,
                                                const std::string& note,
                                                const std::string& actor, absl::Time now);
-  absl::StatusOr<domain::Complaint> Escalate(const std::string& id, const std::string& etag,
+  absl::StatusOr<domain::Complaint> Escalate(const domain::QueueScope& scope, const std::string& id, const std::string& etag,
                                              const std::string& reason,
                                              const std::string& actor, absl::Time now);
 
-  absl::StatusOr<FollowUpRecord> ScheduleFollowUp(const std::string& complaint_id, int kind,
+  absl::StatusOr<FollowUpRecord> ScheduleFollowUp(const domain::QueueScope& scope, const std::string& complaint_id, int kind,
                                                   absl::Time due_at, const std::string& note,
                                                   const std::string& actor, absl::Time now);
   // FAILED_PRECONDITION when already completed.
-  absl::StatusOr<FollowUpRecord> CompleteFollowUp(const std::string& id,
+  absl::StatusOr<FollowUpRecord> CompleteFollowUp(const domain::QueueScope& scope, const std::string& id,
                                                   const std::string& outcome,
                                                   const std::string& actor, absl::Time now);
-  absl::StatusOr<Page<FollowUpRecord>> ListFollowUps(const FollowUpFilter& filter,
+  absl::StatusOr<Page<FollowUpRecord>> ListFollowUps(const domain::QueueScope& scope, const FollowUpFilter& filter,
                                                      int page_size,
                                                      const std::string& page_token,
                                                      absl::Time now);

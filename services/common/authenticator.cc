@@ -6,6 +6,8 @@
 
 #include <cctype>
 
+#include "domain/access.h"
+
 namespace feedback::services {
 namespace {
 
@@ -32,7 +34,17 @@ Authenticator::Authenticator(storage::ApiKeyStore& store, WorkerPool& workers,
                              const domain::Clock& clock, absl::Duration cache_ttl)
     : store_(store), workers_(workers), clock_(clock), cache_ttl_(cache_ttl) {}
 
-void Authenticator::Authenticate(const grpc::CallbackServerContext& context, Then then) {
+void Authenticator::Authenticate(const grpc::CallbackServerContext& context,
+                                 std::string_view rpc, Then then) {
+  then = [rpc = std::string(rpc), then = std::move(then)](
+             absl::StatusOr<domain::Caller> caller) mutable {
+    if (caller.ok()) {
+      if (absl::Status allowed = domain::AuthorizeRpc(rpc, *caller); !allowed.ok()) {
+        caller = allowed;
+      }
+    }
+    std::move(then)(std::move(caller));
+  };
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {

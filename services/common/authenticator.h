@@ -32,9 +32,12 @@ class Authenticator {
                 absl::Duration cache_ttl);
 
   // Calls `then` exactly once with the caller, or UNAUTHENTICATED (no or
-  // unknown key), UNAVAILABLE (database down) or RESOURCE_EXHAUSTED. Runs
-  // `then` inline when the key is cached, else on a worker thread.
-  void Authenticate(const grpc::CallbackServerContext& context, Then then);
+  // unknown key), PERMISSION_DENIED (the key's role may not call `rpc`, see
+  // domain::AuthorizeRpc), UNAVAILABLE (database down) or
+  // RESOURCE_EXHAUSTED. Runs `then` inline when the key is cached, else on a
+  // worker thread. `rpc` is the full method name,
+  // "feedback.v1.ComplaintService/GetComplaint".
+  void Authenticate(const grpc::CallbackServerContext& context, std::string_view rpc, Then then);
 
   // Same, from the raw metadata value.
   void AuthenticateHeader(std::string_view authorization, Then then);

@@ -10,16 +10,17 @@
 namespace feedback::services {
 
 // The shape of a unary call whose work blocks (database calls): the handler
-// returns at once, the caller is authenticated, `work` runs on `workers`
+// returns at once, the caller is authenticated and authorized for `rpc`
+// (the full method name), `work` runs on `workers`
 // (never on gRPC's threads) and its status finishes the call.
 // RESOURCE_EXHAUSTED when the worker queue is full.
 using BlockingWork = absl::AnyInvocable<absl::Status(const domain::Caller&) &&>;
 
 inline grpc::ServerUnaryReactor* RunBlockingCall(Authenticator& auth, WorkerPool& workers,
                                                  grpc::CallbackServerContext* context,
-                                                 BlockingWork work) {
+                                                 std::string_view rpc, BlockingWork work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auth.Authenticate(*context, [&workers, reactor, work = std::move(work)](
+  auth.Authenticate(*context, rpc, [&workers, reactor, work = std::move(work)](
                                   absl::StatusOr<domain::Caller> caller) mutable {
     if (!caller.ok()) return reactor->Finish(ToGrpcStatus(caller.status()));
     const bool queued = workers.TrySubmit(

@@ -67,8 +67,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ComplaintEvent>,
     {
       absl::MutexLock lock(&mu_);
       authenticated_ = true;
-      if (!caller.ok()) {
-        FinishLocked(ToGrpcStatus(caller.status()));
+      absl::Status allowed = caller.status();
+      if (allowed.ok()) allowed = ScopeQueues(domain::QueueScope::Of(*caller));
+      if (!allowed.ok()) {
+        FinishLocked(ToGrpcStatus(allowed));
       } else if (!finished_) {
         subscription_ = hub_.Subscribe(queues_, this);
       }
@@ -123,6 +125,20 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ComplaintEvent>,
   }
 
  private:
+  // Narrows the watched queues to `scope`: all of its queues when none were
+  // asked for; PERMISSION_DENIED for a queue outside it.
+  absl::Status ScopeQueues(const domain::QueueScope& scope) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (scope.all()) return absl::OkStatus();
+    if (queues_.empty()) {
+      if (scope.queues().empty()) return domain::QueueScope::Denied();
+      queues_.insert(scope.queues().begin(), scope.queues().end());
+    }
+    for (const std::string& q : queues_) {
+      if (!scope.Allows(q)) return domain::QueueScope::Denied();
+    }
+    return absl::OkStatus();
+  }
+
   void Destroy() {
     if (subscription_) hub_.Unsubscribe(subscription_);  // no Deliver() runs after this
     delete this;
@@ -139,7 +155,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ComplaintEvent>,
   }
 
   WatchHub& hub_;
-  const std::set<std::string> queues_;
+  std::set<std::string> queues_ ABSL_GUARDED_BY(mu_);  // empty: all queues
   absl::Mutex mu_;
   std::shared_ptr<WatchHub::Subscription> subscription_;  // set once, under mu_
   std::deque<v1::ComplaintEvent> backlog_ ABSL_GUARDED_BY(mu_);  // front is being written
@@ -152,14 +168,16 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ComplaintEvent>,
 }  // namespace
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::Run(grpc::CallbackServerContext* context,
-                                                    Work work) {
-  return RunBlockingCall(auth_, workers_, context, std::move(work));
+                                                    std::string_view method, Work work) {
+  return RunBlockingCall(auth_, workers_, context,
+                         std::string("feedback.v1.ComplaintService/").append(method),
+                         std::move(work));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::FileComplaint(
     grpc::CallbackServerContext* context, const v1::FileComplaintRequest* r,
     v1::Complaint* response) {
-  return Run(context, [this, r, response](const domain::Caller& caller) -> absl::Status {
+  return Run(context, "FileComplaint", [this, r, response](const domain::Caller& caller) -> absl::Status {
     if (absl::Status st = CheckText("request_id", r->request_id(), 128, true); !st.ok()) return st;
     domain::Complaint draft;
     draft.channel = static_cast<int>(r->channel());
@@ -175,6 +193,9 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::FileComplaint(
     draft.description = r->description();
     draft.source_feedback_id = r->source_feedback_id();
     if (absl::Status st = domain::ValidateNewComplaint(draft); !st.ok()) return st;
+    if (!domain::QueueScope::Of(caller).Allows(draft.queue)) {
+      return absl::PermissionDeniedError("queue: not one of the caller's queues");
+    }
     if (!draft.source_feedback_id.empty() && draft.source_feedback_id.size() != 36) {
       return absl::InvalidArgumentError("source_feedback_id: is not a feedback id");
     }
@@ -193,9 +214,9 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::FileComplaint(
 grpc::ServerUnaryReactor* ComplaintServiceImpl::GetComplaint(grpc::CallbackServerContext* context,
                                                              const v1::GetComplaintRequest* r,
                                                              v1::Complaint* response) {
-  return Run(context, [this, r, response](const domain::Caller&) -> absl::Status {
+  return Run(context, "GetComplaint", [this, r, response](const domain::Caller& caller) -> absl::Status {
     if (absl::Status st = RequireId("id", r->id()); !st.ok()) return st;
-    absl::StatusOr<domain::Complaint> c = store_.Get(r->id());
+    absl::StatusOr<domain::Complaint> c = store_.Get(domain::QueueScope::Of(caller), r->id());
     if (!c.ok()) return c.status();
     ToProto(*c, *response);
     return absl::OkStatus();
@@ -205,7 +226,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::GetComplaint(grpc::CallbackServe
 grpc::ServerUnaryReactor* ComplaintServiceImpl::ListComplaints(
     grpc::CallbackServerContext* context, const v1::ListComplaintsRequest* r,
     v1::ListComplaintsResponse* response) {
-  return Run(context, [this, r, response](const domain::Caller&) -> absl::Status {
+  return Run(context, "ListComplaints", [this, r, response](const domain::Caller& caller) -> absl::Status {
     absl::StatusOr<int> page_size = PageSize(r->page_size());
     if (!page_size.ok()) return page_size.status();
     storage::ComplaintFilter filter;
@@ -228,7 +249,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ListComplaints(
       if (absl::Status st = CheckText(field, *value, 128); !st.ok()) return st;
     }
     absl::StatusOr<storage::Page<domain::Complaint>> page =
-        store_.List(filter, *page_size, r->page_token());
+        store_.List(domain::QueueScope::Of(caller), filter, *page_size, r->page_token());
     if (!page.ok()) return page.status();
     for (const auto& c : page->items) ToProto(c, *response->add_complaints());
     response->set_next_page_token(page->next_page_token);
@@ -239,12 +260,12 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ListComplaints(
 grpc::ServerUnaryReactor* ComplaintServiceImpl::ListComplaintEvents(
     grpc::CallbackServerContext* context, const v1::ListComplaintEventsRequest* r,
     v1::ListComplaintEventsResponse* response) {
-  return Run(context, [this, r, response](const domain::Caller&) -> absl::Status {
+  return Run(context, "ListComplaintEvents", [this, r, response](const domain::Caller& caller) -> absl::Status {
     if (absl::Status st = RequireId("complaint_id", r->complaint_id()); !st.ok()) return st;
     absl::StatusOr<int> page_size = PageSize(r->page_size());
     if (!page_size.ok()) return page_size.status();
     absl::StatusOr<storage::Page<storage::ComplaintEventRecord>> page =
-        store_.ListEvents(r->complaint_id(), *page_size, r->page_token());
+        store_.ListEvents(domain::QueueScope::Of(caller), r->complaint_id(), *page_size, r->page_token());
     if (!page.ok()) return page.status();
     for (const auto& e : page->items) ToProto(e, *response->add_events());
     response->set_next_page_token(page->next_page_token);
@@ -255,8 +276,12 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ListComplaintEvents(
 grpc::ServerUnaryReactor* ComplaintServiceImpl::ClaimNextComplaint(
     grpc::CallbackServerContext* context, const v1::ClaimNextComplaintRequest* r,
     v1::Complaint* response) {
-  return Run(context, [this, r, response](const domain::Caller& caller) -> absl::Status {
+  return Run(context, "ClaimNextComplaint", [this, r, response](const domain::Caller& caller) -> absl::Status {
     if (absl::Status st = CheckQueues(r->queues(), true); !st.ok()) return st;
+    const domain::QueueScope scope = domain::QueueScope::Of(caller);
+    for (const std::string& q : r->queues()) {
+      if (!scope.Allows(q)) return domain::QueueScope::Denied();
+    }
     absl::StatusOr<domain::Complaint> c = store_.ClaimNext(
         {r->queues().begin(), r->queues().end()}, caller.key_name, clock_.Now());
     if (!c.ok()) return c.status();
@@ -268,7 +293,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ClaimNextComplaint(
 grpc::ServerUnaryReactor* ComplaintServiceImpl::AssignComplaint(
     grpc::CallbackServerContext* context, const v1::AssignComplaintRequest* r,
     v1::Complaint* response) {
-  return Run(context, [this, r, response](const domain::Caller& caller) -> absl::Status {
+  return Run(context, "AssignComplaint", [this, r, response](const domain::Caller& caller) -> absl::Status {
     if (absl::Status st = RequireId("id", r->id()); !st.ok()) return st;
     if (absl::Status st = RequireId("etag", r->etag()); !st.ok()) return st;
     if (absl::Status st = CheckText("assignee_id", r->assignee_id(),
@@ -277,7 +302,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::AssignComplaint(
       return st;
     }
     absl::StatusOr<domain::Complaint> c =
-        store_.Assign(r->id(), r->etag(), r->assignee_id(), caller.key_name, clock_.Now());
+        store_.Assign(domain::QueueScope::Of(caller), r->id(), r->etag(), r->assignee_id(), caller.key_name, clock_.Now());
     if (!c.ok()) return c.status();
     ToProto(*c, *response);
     return absl::OkStatus();
@@ -287,7 +312,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::AssignComplaint(
 grpc::ServerUnaryReactor* ComplaintServiceImpl::AddComplaintNote(
     grpc::CallbackServerContext* context, const v1::AddComplaintNoteRequest* r,
     v1::AddComplaintNoteResponse* response) {
-  return Run(context, [this, r, response](const domain::Caller& caller) -> absl::Status {
+  return Run(context, "AddComplaintNote", [this, r, response](const domain::Caller& caller) -> absl::Status {
     if (absl::Status st = RequireId("id", r->id()); !st.ok()) return st;
     if (absl::Status st = CheckText("body", r->body(), domain::ComplaintLimits::kNoteBody, true);
         !st.ok()) {
@@ -297,7 +322,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::AddComplaintNote(
         r->visibility() != v1::NOTE_VISIBILITY_PUBLIC) {
       return absl::InvalidArgumentError("visibility: must be INTERNAL or PUBLIC");
     }
-    auto added = store_.AddNote(r->id(), r->body(), r->visibility() == v1::NOTE_VISIBILITY_PUBLIC,
+    auto added = store_.AddNote(domain::QueueScope::Of(caller), r->id(), r->body(), r->visibility() == v1::NOTE_VISIBILITY_PUBLIC,
                                 caller.key_name, clock_.Now());
     if (!added.ok()) return added.status();
     ToProto(added->first, *response->mutable_note());
@@ -309,7 +334,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::AddComplaintNote(
 grpc::ServerUnaryReactor* ComplaintServiceImpl::TransitionComplaint(
     grpc::CallbackServerContext* context, const v1::TransitionComplaintRequest* r,
     v1::Complaint* response) {
-  return Run(context, [this, r, response](const domain::Caller& caller) -> absl::Status {
+  return Run(context, "TransitionComplaint", [this, r, response](const domain::Caller& caller) -> absl::Status {
     if (absl::Status st = RequireId("id", r->id()); !st.ok()) return st;
     if (absl::Status st = RequireId("etag", r->etag()); !st.ok()) return st;
     if (r->to_status() < 1 || r->to_status() > 5) {
@@ -319,7 +344,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::TransitionComplaint(
         !st.ok()) {
       return st;
     }
-    absl::StatusOr<domain::Complaint> c = store_.Transition(
+    absl::StatusOr<domain::Complaint> c = store_.Transition(domain::QueueScope::Of(caller), 
         r->id(), r->etag(), static_cast<domain::ComplaintStatus>(r->to_status()),
         r->resolution_code(), r->note(), caller.key_name, clock_.Now());
     if (!c.ok()) return c.status();
@@ -331,7 +356,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::TransitionComplaint(
 grpc::ServerUnaryReactor* ComplaintServiceImpl::EscalateComplaint(
     grpc::CallbackServerContext* context, const v1::EscalateComplaintRequest* r,
     v1::Complaint* response) {
-  return Run(context, [this, r, response](const domain::Caller& caller) -> absl::Status {
+  return Run(context, "EscalateComplaint", [this, r, response](const domain::Caller& caller) -> absl::Status {
     if (absl::Status st = RequireId("id", r->id()); !st.ok()) return st;
     if (absl::Status st = RequireId("etag", r->etag()); !st.ok()) return st;
     if (absl::Status st = CheckText("reason", r->reason(), domain::ComplaintLimits::kReason, true);
@@ -339,7 +364,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::EscalateComplaint(
       return st;
     }
     absl::StatusOr<domain::Complaint> c =
-        store_.Escalate(r->id(), r->etag(), r->reason(), caller.key_name, clock_.Now());
+        store_.Escalate(domain::QueueScope::Of(caller), r->id(), r->etag(), r->reason(), caller.key_name, clock_.Now());
     if (!c.ok()) return c.status();
     ToProto(*c, *response);
     return absl::OkStatus();
@@ -349,7 +374,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::EscalateComplaint(
 grpc::ServerUnaryReactor* ComplaintServiceImpl::ScheduleFollowUp(
     grpc::CallbackServerContext* context, const v1::ScheduleFollowUpRequest* r,
     v1::FollowUp* response) {
-  return Run(context, [this, r, response](const domain::Caller& caller) -> absl::Status {
+  return Run(context, "ScheduleFollowUp", [this, r, response](const domain::Caller& caller) -> absl::Status {
     if (absl::Status st = RequireId("complaint_id", r->complaint_id()); !st.ok()) return st;
     if (r->kind() < 1 || r->kind() > 3) {
       return absl::InvalidArgumentError("kind: must be CALLBACK, EMAIL or SURVEY");
@@ -363,7 +388,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ScheduleFollowUp(
     }
     const absl::Time now = clock_.Now();
     absl::StatusOr<storage::FollowUpRecord> f =
-        store_.ScheduleFollowUp(r->complaint_id(), r->kind(), *due, r->note(), caller.key_name, now);
+        store_.ScheduleFollowUp(domain::QueueScope::Of(caller), r->complaint_id(), r->kind(), *due, r->note(), caller.key_name, now);
     if (!f.ok()) return f.status();
     ToProto(*f, now, *response);
     return absl::OkStatus();
@@ -373,7 +398,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ScheduleFollowUp(
 grpc::ServerUnaryReactor* ComplaintServiceImpl::CompleteFollowUp(
     grpc::CallbackServerContext* context, const v1::CompleteFollowUpRequest* r,
     v1::FollowUp* response) {
-  return Run(context, [this, r, response](const domain::Caller& caller) -> absl::Status {
+  return Run(context, "CompleteFollowUp", [this, r, response](const domain::Caller& caller) -> absl::Status {
     if (absl::Status st = RequireId("follow_up_id", r->follow_up_id()); !st.ok()) return st;
     if (absl::Status st =
             CheckText("outcome", r->outcome(), domain::ComplaintLimits::kFollowUpText, true);
@@ -382,7 +407,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::CompleteFollowUp(
     }
     const absl::Time now = clock_.Now();
     absl::StatusOr<storage::FollowUpRecord> f =
-        store_.CompleteFollowUp(r->follow_up_id(), r->outcome(), caller.key_name, now);
+        store_.CompleteFollowUp(domain::QueueScope::Of(caller), r->follow_up_id(), r->outcome(), caller.key_name, now);
     if (!f.ok()) return f.status();
     ToProto(*f, now, *response);
     return absl::OkStatus();
@@ -392,7 +417,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::CompleteFollowUp(
 grpc::ServerUnaryReactor* ComplaintServiceImpl::ListFollowUps(
     grpc::CallbackServerContext* context, const v1::ListFollowUpsRequest* r,
     v1::ListFollowUpsResponse* response) {
-  return Run(context, [this, r, response](const domain::Caller&) -> absl::Status {
+  return Run(context, "ListFollowUps", [this, r, response](const domain::Caller& caller) -> absl::Status {
     absl::StatusOr<int> page_size = PageSize(r->page_size());
     if (!page_size.ok()) return page_size.status();
     if (absl::Status st = CheckText("complaint_id", r->complaint_id(), 64); !st.ok()) return st;
@@ -403,7 +428,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ListFollowUps(
                                    r->overdue_only()};
     const absl::Time now = clock_.Now();
     absl::StatusOr<storage::Page<storage::FollowUpRecord>> page =
-        store_.ListFollowUps(filter, *page_size, r->page_token(), now);
+        store_.ListFollowUps(domain::QueueScope::Of(caller), filter, *page_size, r->page_token(), now);
     if (!page.ok()) return page.status();
     for (const auto& f : page->items) ToProto(f, now, *response->add_follow_ups());
     response->set_next_page_token(page->next_page_token);
@@ -418,7 +443,8 @@ grpc::ServerWriteReactor<v1::ComplaintEvent>* ComplaintServiceImpl::WatchComplai
     reactor->Authenticated(st);
     return reactor;
   }
-  auth_.Authenticate(*context, [reactor](absl::StatusOr<domain::Caller> caller) {
+  auth_.Authenticate(*context, "feedback.v1.ComplaintService/WatchComplaints",
+                     [reactor](absl::StatusOr<domain::Caller> caller) {
     reactor->Authenticated(caller);
   });
   return reactor;

@@ -60,7 +60,8 @@ class ComplaintServiceImpl final : public v1::ComplaintService::CallbackService 
  private:
   using Work = absl::AnyInvocable<absl::Status(const domain::Caller&) &&>;
   // RunBlockingCall with this service's authenticator and workers.
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, Work work);
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, std::string_view method,
+                                Work work);
 
   Authenticator& auth_;
   WorkerPool& workers_;

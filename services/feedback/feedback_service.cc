@@ -13,9 +13,10 @@ namespace {
 // to the response on success.
 template <typename Fill>
 void SubmitOne(Authenticator& auth, FeedbackIngestor& ingestor,
-               grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-               absl::StatusOr<domain::Submission> submission, Fill fill) {
-  auth.Authenticate(*context, [&ingestor, reactor, submission = std::move(submission),
+               grpc::CallbackServerContext* context, std::string_view rpc,
+               grpc::ServerUnaryReactor* reactor, absl::StatusOr<domain::Submission> submission,
+               Fill fill) {
+  auth.Authenticate(*context, rpc, [&ingestor, reactor, submission = std::move(submission),
                                fill = std::move(fill)](
                                   absl::StatusOr<domain::Caller> caller) mutable {
     if (!caller.ok()) return reactor->Finish(ToGrpcStatus(caller.status()));
@@ -40,8 +41,8 @@ grpc::ServerUnaryReactor* FeedbackServiceImpl::SubmitRating(
     grpc::CallbackServerContext* context, const v1::SubmitRatingRequest* request,
     v1::SubmitRatingResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  SubmitOne(auth_, ingestor_, context, reactor, ToSubmission(*request),
-            [response](const domain::SubmitResult& r) { FillResponse(r, *response); });
+  SubmitOne(auth_, ingestor_, context, "feedback.v1.FeedbackService/SubmitRating", reactor,
+            ToSubmission(*request), [response](const domain::SubmitResult& r) { FillResponse(r, *response); });
   return reactor;
 }
 
@@ -49,8 +50,8 @@ grpc::ServerUnaryReactor* FeedbackServiceImpl::SubmitNps(grpc::CallbackServerCon
                                                          const v1::SubmitNpsRequest* request,
                                                          v1::SubmitNpsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  SubmitOne(auth_, ingestor_, context, reactor, ToSubmission(*request),
-            [request, response](const domain::SubmitResult& r) {
+  SubmitOne(auth_, ingestor_, context, "feedback.v1.FeedbackService/SubmitNps", reactor,
+            ToSubmission(*request), [request, response](const domain::SubmitResult& r) {
               FillResponse(r, request->score(), *response);
             });
   return reactor;
@@ -63,7 +64,8 @@ grpc::ServerUnaryReactor* FeedbackServiceImpl::SubmitSurvey(
   absl::StatusOr<domain::Submission> submission = ToSubmission(*request);
   domain::Submission scores;  // what the response needs besides the result
   if (submission.ok()) scores.nps_score = submission->nps_score;
-  SubmitOne(auth_, ingestor_, context, reactor, std::move(submission),
+  SubmitOne(auth_, ingestor_, context, "feedback.v1.FeedbackService/SubmitSurvey", reactor,
+            std::move(submission),
             [response, scores = std::move(scores)](const domain::SubmitResult& r) {
               FillResponse(r, scores, *response);
             });
@@ -74,7 +76,8 @@ grpc::ServerUnaryReactor* FeedbackServiceImpl::SubmitFeedbackBatch(
     grpc::CallbackServerContext* context, const v1::SubmitFeedbackBatchRequest* request,
     v1::SubmitFeedbackBatchResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auth_.Authenticate(*context, [this, reactor, request, response](
+  auth_.Authenticate(*context, "feedback.v1.FeedbackService/SubmitFeedbackBatch",
+                     [this, reactor, request, response](
                                    absl::StatusOr<domain::Caller> caller) {
     if (!caller.ok()) return reactor->Finish(ToGrpcStatus(caller.status()));
     if (absl::Status st = domain::ValidateBatchSize(request->items_size()); !st.ok()) {

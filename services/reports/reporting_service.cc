@@ -93,6 +93,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetSatisfactionReport(
     grpc::CallbackServerContext* context, const v1::ReportQuery* request,
     v1::SatisfactionReport* response) {
   return RunBlockingCall(auth_, workers_, context,
+                         "feedback.v1.ReportingService/GetSatisfactionReport",
                          [this, request, response](const domain::Caller&) -> absl::Status {
                            absl::StatusOr<domain::ReportQuery> q = ToReportQuery(*request);
                            if (!q.ok()) return q.status();
@@ -110,7 +111,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetSatisfactionReport(
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetNpsReport(grpc::CallbackServerContext* context,
                                                              const v1::ReportQuery* request,
                                                              v1::NpsReport* response) {
-  return RunBlockingCall(auth_, workers_, context,
+  return RunBlockingCall(auth_, workers_, context, "feedback.v1.ReportingService/GetNpsReport",
                          [this, request, response](const domain::Caller&) -> absl::Status {
                            absl::StatusOr<domain::ReportQuery> q = ToReportQuery(*request);
                            if (!q.ok()) return q.status();

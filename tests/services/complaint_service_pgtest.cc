@@ -25,7 +25,7 @@ class ComplaintServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     FEEDBACK_REQUIRE_TEST_DATABASE(db_);
-    key_ = testing::CreateTestKey(db_->url(), "anna", domain::Role::kAgent);
+    key_ = testing::CreateTestKey(db_->url(), "anna", domain::Role::kAgent, {"general", "billing"});
   }
 
   void Start(const domain::Clock* clock = nullptr) {
@@ -282,6 +282,54 @@ TEST_F(ComplaintServiceTest, AWatcherThatStopsReadingIsCutOffInsteadOfBuffered) 
             grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
+TEST_F(ComplaintServiceTest, RolesAndQueuesDecideWhoMayDoWhat) {
+  Start();
+  const std::string ivr = testing::CreateTestKey(db_->url(), "ivr", domain::Role::kIngest);
+  const std::string manager = testing::CreateTestKey(db_->url(), "boss", domain::Role::kManager);
+  const std::string vip_agent =
+      testing::CreateTestKey(db_->url(), "vera", domain::Role::kAgent, {"vip"});
+  const v1::Complaint filed = File(Filing("role-1"));  // queue general, by anna
+
+  v1::GetComplaintRequest get;
+  get.set_id(filed.id());
+  v1::Complaint c;
+  // An IVR's key files and submits, but reads no complaints.
+  grpc::Status st = stub_->GetComplaint(Context(ivr).get(), get, &c);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(st.error_message(),
+            "permission denied: role ingest may not call feedback.v1.ComplaintService/GetComplaint");
+  v1::Complaint filed_by_ivr;
+  EXPECT_TRUE(stub_->FileComplaint(Context(ivr).get(), Filing("role-2", "vip"), &filed_by_ivr).ok());
+  // A manager reads, but does not work cases; identity is per call, so the
+  // same channel then serves an agent as the agent.
+  EXPECT_TRUE(stub_->GetComplaint(Context(manager).get(), get, &c).ok());
+  v1::ClaimNextComplaintRequest claim;
+  claim.add_queues("general");
+  EXPECT_EQ(stub_->ClaimNextComplaint(Context(manager).get(), claim, &c).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(stub_->ClaimNextComplaint(Context(key_).get(), claim, &c).ok());
+  // An agent of another queue gets the same answer as for a missing id.
+  const grpc::Status other = stub_->GetComplaint(Context(vip_agent).get(), get, &c);
+  get.set_id("0190a000-0000-7000-8000-000000000000");
+  const grpc::Status missing = stub_->GetComplaint(Context(vip_agent).get(), get, &c);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(other.error_message(), missing.error_message());
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // Only supervisors assign.
+  v1::AssignComplaintRequest assign;
+  assign.set_id(filed.id());
+  assign.set_etag(c.etag());
+  assign.set_assignee_id("someone");
+  EXPECT_EQ(stub_->AssignComplaint(Context(key_).get(), assign, &c).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Agents and IVRs get no reports (checked in ReportingService's own test
+  // for managers); an agent cannot file into another queue.
+  v1::Complaint refused;
+  EXPECT_EQ(stub_->FileComplaint(Context(key_).get(), Filing("role-3", "vip"), &refused)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(ComplaintServiceTest, BadInputGetsAClearStatus) {
   Start();
   const v1::Complaint filed = File(Filing("ok-1"));
@@ -289,8 +337,13 @@ TEST_F(ComplaintServiceTest, BadInputGetsAClearStatus) {
 
   v1::GetComplaintRequest get;
   get.set_id("0190a000-0000-7000-8000-000000000000");
-  EXPECT_EQ(Call(&ComplaintService::Stub::GetComplaint, get, c).error_code(),
+  // NOT_FOUND for those who see every queue (an agent gets PERMISSION_DENIED,
+  // as for another queue's complaint).
+  const std::string lead = testing::CreateTestKey(db_->url(), "lead", domain::Role::kSupervisor);
+  EXPECT_EQ(stub_->GetComplaint(Context(lead).get(), get, &c).error_code(),
             grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Call(&ComplaintService::Stub::GetComplaint, get, c).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   get.set_id("");
   EXPECT_EQ(Call(&ComplaintService::Stub::GetComplaint, get, c).error_message(),
             "id: is required");
@@ -334,9 +387,12 @@ TEST_F(ComplaintServiceTest, BadInputGetsAClearStatus) {
   v1::ClaimNextComplaintRequest claim;
   EXPECT_EQ(Call(&ComplaintService::Stub::ClaimNextComplaint, claim, c).error_message(),
             "queues: is required");
-  claim.add_queues("nobody-works-here");
+  claim.add_queues("billing");  // hers, but empty
   EXPECT_EQ(Call(&ComplaintService::Stub::ClaimNextComplaint, claim, c).error_code(),
             grpc::StatusCode::NOT_FOUND);
+  claim.add_queues("vip");  // not hers
+  EXPECT_EQ(Call(&ComplaintService::Stub::ClaimNextComplaint, claim, c).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 
   v1::ListComplaintsRequest list;
   list.set_page_size(1000000000);  // clamped, not refused

@@ -16,15 +16,16 @@ class ReportingServiceTest : public ::testing::Test {
   void SetUp() override {
     FEEDBACK_REQUIRE_TEST_DATABASE(db_);
     key_ = testing::CreateTestKey(db_->url(), "manager", domain::Role::kManager);
+    ingest_key_ = testing::CreateTestKey(db_->url(), "ivr", domain::Role::kIngest);
     server_ = testing::StartTestServer(testing::TestServerOptions(db_->url()));
     ASSERT_NE(server_.server, nullptr);
     feedback_ = v1::FeedbackService::NewStub(server_.channel);
     reports_ = v1::ReportingService::NewStub(server_.channel);
   }
 
-  std::unique_ptr<grpc::ClientContext> Context() {
+  std::unique_ptr<grpc::ClientContext> Context(const std::string* key = nullptr) {
     auto c = std::make_unique<grpc::ClientContext>();
-    c->AddMetadata("authorization", "Bearer " + key_);
+    c->AddMetadata("authorization", "Bearer " + (key ? *key : key_));
     return c;
   }
 
@@ -46,11 +47,12 @@ class ReportingServiceTest : public ::testing::Test {
     r.set_agent_id(agent);
     *r.mutable_occurred_at() = Berlin(day);
     v1::SubmitRatingResponse out;
-    ASSERT_TRUE(feedback_->SubmitRating(Context().get(), r, &out).ok());
+    ASSERT_TRUE(feedback_->SubmitRating(Context(&ingest_key_).get(), r, &out).ok());
   }
 
   std::unique_ptr<testing::TestDatabase> db_;
   std::string key_;
+  std::string ingest_key_;
   testing::TestServer server_;
   std::unique_ptr<v1::FeedbackService::Stub> feedback_;
   std::unique_ptr<v1::ReportingService::Stub> reports_;
@@ -70,7 +72,7 @@ TEST_F(ReportingServiceTest, SatisfactionAndNpsByDayInTheManagersZone) {
     r.set_score(kScores[i]);
     *r.mutable_occurred_at() = Berlin(20);
     v1::SubmitNpsResponse out;
-    ASSERT_TRUE(feedback_->SubmitNps(Context().get(), r, &out).ok());
+    ASSERT_TRUE(feedback_->SubmitNps(Context(&ingest_key_).get(), r, &out).ok());
   }
 
   v1::ReportQuery q;
@@ -132,6 +134,9 @@ TEST_F(ReportingServiceTest, BadQueriesNameTheField) {
   q.clear_start_time();
   EXPECT_EQ(reports_->GetSatisfactionReport(Context().get(), q, &out).error_message(),
             "start_time: is required");
+  // Only managers (and admins) read reports.
+  EXPECT_EQ(reports_->GetSatisfactionReport(Context(&ingest_key_).get(), q, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace

@@ -17,6 +17,8 @@ namespace {
 
 using domain::ComplaintStatus;
 
+const domain::QueueScope kAll = domain::QueueScope::All();
+
 // Monday 2026-11-23 09:00 UTC: the default calendars are open.
 const absl::Time kMonday9 = absl::FromCivil(absl::CivilSecond(2026, 11, 23, 9, 0, 0),
                                             absl::UTCTimeZone());
@@ -58,7 +60,7 @@ TEST_F(ComplaintStoreTest, FilingComputesTheSlaAndRecordsACreatedEvent) {
   EXPECT_EQ(c.first_response_due_at, kMonday9 + absl::Hours(4));
   EXPECT_EQ(c.resolution_due_at, kMonday9 + absl::Hours(24 * 2 + 8));  // Wednesday 17:00
   EXPECT_EQ(Events(c.id, 1), 1);
-  auto again = store_->Get(c.id);
+  auto again = store_->Get(kAll, c.id);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->resolution_due_at, c.resolution_due_at);
   EXPECT_EQ(again->version, 1);
@@ -128,18 +130,18 @@ TEST_F(ComplaintStoreTest, ClaimTakesBreachedFirstThenEarliestDue) {
 TEST_F(ComplaintStoreTest, AStaleEtagChangesNothing) {
   const domain::Complaint c = File("etag", domain::Priority::kNormal);
   const std::string etag = std::to_string(c.version);
-  auto first = store_->Assign(c.id, etag, "agent-1", "lead", kMonday9);
+  auto first = store_->Assign(kAll, c.id, etag, "agent-1", "lead", kMonday9);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->version, c.version + 1);
-  auto stale = store_->Assign(c.id, etag, "agent-2", "lead", kMonday9);
+  auto stale = store_->Assign(kAll, c.id, etag, "agent-2", "lead", kMonday9);
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
   EXPECT_EQ(Events(c.id, 3), 1);
-  EXPECT_EQ(store_->Get(c.id)->assignee_id, "agent-1");
-  EXPECT_EQ(store_->Transition(c.id, etag, ComplaintStatus::kInProgress, "", "", "a", kMonday9)
+  EXPECT_EQ(store_->Get(kAll, c.id)->assignee_id, "agent-1");
+  EXPECT_EQ(store_->Transition(kAll, c.id, etag, ComplaintStatus::kInProgress, "", "", "a", kMonday9)
                 .status()
                 .code(),
             absl::StatusCode::kAborted);
-  EXPECT_EQ(store_->Escalate(c.id, etag, "angry", "a", kMonday9).status().code(),
+  EXPECT_EQ(store_->Escalate(kAll, c.id, etag, "angry", "a", kMonday9).status().code(),
             absl::StatusCode::kAborted);
 }
 
@@ -147,37 +149,37 @@ TEST_F(ComplaintStoreTest, TheAgentWorkflowIsAuditedStepByStep) {
   const domain::Complaint filed = File("flow", domain::Priority::kNormal);
   auto c = store_->ClaimNext({"general"}, "anna", kMonday9 + absl::Minutes(5));
   ASSERT_TRUE(c.ok());
-  auto noted = store_->AddNote(c->id, "We are on it", true, "anna", kMonday9 + absl::Minutes(10));
+  auto noted = store_->AddNote(kAll, c->id, "We are on it", true, "anna", kMonday9 + absl::Minutes(10));
   ASSERT_TRUE(noted.ok());
   EXPECT_EQ(noted->second.first_response_at, kMonday9 + absl::Minutes(10));
-  auto waiting = store_->Transition(c->id, std::to_string(noted->second.version),
+  auto waiting = store_->Transition(kAll, c->id, std::to_string(noted->second.version),
                                     ComplaintStatus::kWaitingOnCustomer, "", "asked for IBAN",
                                     "anna", kMonday9 + absl::Hours(1));
   ASSERT_TRUE(waiting.ok()) << waiting.status();
   EXPECT_TRUE(waiting->sla_paused);
   // The customer answers the next morning: 8 business hours paused.
-  auto back = store_->Transition(c->id, std::to_string(waiting->version),
+  auto back = store_->Transition(kAll, c->id, std::to_string(waiting->version),
                                  ComplaintStatus::kInProgress, "", "", "anna",
                                  kMonday9 + absl::Hours(25));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->resolution_due_at, filed.resolution_due_at + absl::Hours(24));
-  auto bad = store_->Transition(c->id, std::to_string(back->version), ComplaintStatus::kClosed,
+  auto bad = store_->Transition(kAll, c->id, std::to_string(back->version), ComplaintStatus::kClosed,
                                 "", "", "anna", kMonday9 + absl::Hours(26));
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(bad.status().message(),
             "to_status: cannot change a complaint from IN_PROGRESS to CLOSED");
-  auto resolved = store_->Transition(c->id, std::to_string(back->version),
+  auto resolved = store_->Transition(kAll, c->id, std::to_string(back->version),
                                      ComplaintStatus::kResolved, "refunded", "", "anna",
                                      kMonday9 + absl::Hours(26));
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   // Resolving scheduled the satisfaction survey.
-  auto follow_ups = store_->ListFollowUps({c->id, "", true, false}, 10, "", kMonday9);
+  auto follow_ups = store_->ListFollowUps(kAll, {c->id, "", true, false}, 10, "", kMonday9);
   ASSERT_TRUE(follow_ups.ok());
   ASSERT_EQ(follow_ups->items.size(), 1u);
   EXPECT_EQ(follow_ups->items[0].kind, 3);
   EXPECT_EQ(follow_ups->items[0].due_at, kMonday9 + absl::Hours(50));
 
-  auto events = store_->ListEvents(c->id, 100, "");
+  auto events = store_->ListEvents(kAll, c->id, 100, "");
   ASSERT_TRUE(events.ok());
   std::vector<int> kinds;
   for (const auto& e : events->items) kinds.push_back(static_cast<int>(e.kind));
@@ -188,8 +190,8 @@ TEST_F(ComplaintStoreTest, TheAgentWorkflowIsAuditedStepByStep) {
   EXPECT_EQ(events->items[1].after.at("assignee_id"), "anna");
   EXPECT_EQ(events->items[5].after.at("resolution_code"), "refunded");
   // Paging returns the same events in pages.
-  auto page1 = store_->ListEvents(c->id, 4, "");
-  auto page2 = store_->ListEvents(c->id, 4, page1->next_page_token);
+  auto page1 = store_->ListEvents(kAll, c->id, 4, "");
+  auto page2 = store_->ListEvents(kAll, c->id, 4, page1->next_page_token);
   ASSERT_TRUE(page2.ok());
   EXPECT_EQ(page1->items.size(), 4u);
   EXPECT_EQ(page2->items.size(), 3u);
@@ -201,18 +203,18 @@ TEST_F(ComplaintStoreTest, TheBreachWorkerEscalatesOnceAsOfTheGivenTime) {
   const domain::Complaint c = File("late", domain::Priority::kNormal);
   EXPECT_EQ(*store_->MarkBreaches(kMonday9 + absl::Hours(4), 100), 0);  // exactly due
   EXPECT_EQ(*store_->MarkBreaches(kMonday9 + absl::Hours(4) + absl::Seconds(1), 100), 1);
-  auto after = store_->Get(c.id);
+  auto after = store_->Get(kAll, c.id);
   EXPECT_TRUE(after->first_response_breached);
   EXPECT_EQ(after->escalation_level, 1);
   EXPECT_EQ(*store_->MarkBreaches(kMonday9 + absl::Hours(5), 100), 0);  // already marked
   // Past the resolution target too: level 2 raises NORMAL to HIGH.
   EXPECT_EQ(*store_->MarkBreaches(kMonday9 + absl::Hours(24 * 3), 100), 1);
-  after = store_->Get(c.id);
+  after = store_->Get(kAll, c.id);
   EXPECT_TRUE(after->resolution_breached);
   EXPECT_EQ(after->escalation_level, 2);
   EXPECT_EQ(after->priority, domain::Priority::kHigh);
   EXPECT_EQ(Events(c.id, 7), 2);
-  auto breached = store_->List({.breached_only = true}, 10, "");
+  auto breached = store_->List(kAll, {.breached_only = true}, 10, "");
   ASSERT_EQ(breached->items.size(), 1u);
 }
 
@@ -241,12 +243,12 @@ TEST_F(ComplaintStoreTest, TwoWorkersAtOnceDoNotDoubleEscalate) {
 TEST_F(ComplaintStoreTest, ResolvedComplaintsCloseByThemselves) {
   const domain::Complaint c = File("close", domain::Priority::kNormal);
   auto claimed = store_->ClaimNext({"general"}, "a", kMonday9);
-  auto resolved = store_->Transition(c.id, std::to_string(claimed->version),
+  auto resolved = store_->Transition(kAll, c.id, std::to_string(claimed->version),
                                      ComplaintStatus::kResolved, "fixed", "", "a", kMonday9);
   ASSERT_TRUE(resolved.ok());
   EXPECT_EQ(*store_->AutoClose(kMonday9, kMonday9 + absl::Hours(1), 10), 0);
   EXPECT_EQ(*store_->AutoClose(kMonday9 + absl::Hours(1), kMonday9 + absl::Hours(168), 10), 1);
-  auto closed = store_->Get(c.id);
+  auto closed = store_->Get(kAll, c.id);
   EXPECT_EQ(closed->status, ComplaintStatus::kClosed);
   EXPECT_EQ(closed->closed_at, kMonday9 + absl::Hours(168));
   EXPECT_EQ(Events(c.id, 10), 1);
@@ -254,20 +256,20 @@ TEST_F(ComplaintStoreTest, ResolvedComplaintsCloseByThemselves) {
 
 TEST_F(ComplaintStoreTest, FollowUpsCanBeCompletedOnceAndOverdueOnesAreListed) {
   const domain::Complaint c = File("fu", domain::Priority::kNormal);
-  auto callback = store_->ScheduleFollowUp(c.id, 1, kMonday9 + absl::Hours(2), "call back",
+  auto callback = store_->ScheduleFollowUp(kAll, c.id, 1, kMonday9 + absl::Hours(2), "call back",
                                            "anna", kMonday9);
   ASSERT_TRUE(callback.ok()) << callback.status();
-  auto email = store_->ScheduleFollowUp(c.id, 2, kMonday9 + absl::Hours(48), "", "anna", kMonday9);
+  auto email = store_->ScheduleFollowUp(kAll, c.id, 2, kMonday9 + absl::Hours(48), "", "anna", kMonday9);
   ASSERT_TRUE(email.ok());
-  auto overdue = store_->ListFollowUps({"", "", false, true}, 10, "", kMonday9 + absl::Hours(3));
+  auto overdue = store_->ListFollowUps(kAll, {"", "", false, true}, 10, "", kMonday9 + absl::Hours(3));
   ASSERT_EQ(overdue->items.size(), 1u);
   EXPECT_EQ(overdue->items[0].id, callback->id);
-  auto done = store_->CompleteFollowUp(callback->id, "reached, happy", "anna", kMonday9);
+  auto done = store_->CompleteFollowUp(kAll, callback->id, "reached, happy", "anna", kMonday9);
   ASSERT_TRUE(done.ok());
   EXPECT_TRUE(done->done);
-  EXPECT_EQ(store_->CompleteFollowUp(callback->id, "again", "anna", kMonday9).status().code(),
+  EXPECT_EQ(store_->CompleteFollowUp(kAll, callback->id, "again", "anna", kMonday9).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(store_->ListFollowUps({"", "", true, false}, 10, "", kMonday9)->items.size(), 1u);
+  EXPECT_EQ(store_->ListFollowUps(kAll, {"", "", true, false}, 10, "", kMonday9)->items.size(), 1u);
   EXPECT_EQ(Events(c.id, 8), 2);
   EXPECT_EQ(Events(c.id, 9), 1);
 }
@@ -275,19 +277,19 @@ TEST_F(ComplaintStoreTest, FollowUpsCanBeCompletedOnceAndOverdueOnesAreListed) {
 TEST_F(ComplaintStoreTest, UnknownIdsAreNotFoundNamingTheField) {
   const std::string missing = "0190a000-0000-7000-8000-000000000000";
   for (const std::string& id : {missing, std::string("not-a-uuid"), std::string("'; DROP")}) {
-    EXPECT_EQ(store_->Get(id).status().code(), absl::StatusCode::kNotFound);
-    EXPECT_EQ(store_->Assign(id, "1", "a", "a", kMonday9).status().message(),
+    EXPECT_EQ(store_->Get(kAll, id).status().code(), absl::StatusCode::kNotFound);
+    EXPECT_EQ(store_->Assign(kAll, id, "1", "a", "a", kMonday9).status().message(),
               "id: complaint not found");
-    EXPECT_EQ(store_->AddNote(id, "x", true, "a", kMonday9).status().code(),
+    EXPECT_EQ(store_->AddNote(kAll, id, "x", true, "a", kMonday9).status().code(),
               absl::StatusCode::kNotFound);
-    EXPECT_EQ(store_->ListEvents(id, 10, "").status().message(),
+    EXPECT_EQ(store_->ListEvents(kAll, id, 10, "").status().message(),
               "complaint_id: complaint not found");
-    EXPECT_EQ(store_->ScheduleFollowUp(id, 1, kMonday9, "", "a", kMonday9).status().code(),
+    EXPECT_EQ(store_->ScheduleFollowUp(kAll, id, 1, kMonday9, "", "a", kMonday9).status().code(),
               absl::StatusCode::kNotFound);
-    EXPECT_EQ(store_->CompleteFollowUp(id, "x", "a", kMonday9).status().message(),
+    EXPECT_EQ(store_->CompleteFollowUp(kAll, id, "x", "a", kMonday9).status().message(),
               "follow_up_id: follow-up not found");
   }
-  EXPECT_EQ(store_->List({}, 10, "garbage").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->List(kAll, {}, 10, "garbage").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ComplaintStoreTest, ListingPagesStablyInDueOrder) {
@@ -299,7 +301,7 @@ TEST_F(ComplaintStoreTest, ListingPagesStablyInDueOrder) {
   std::string token;
   absl::Time last_due = absl::InfinitePast();
   do {
-    auto page = store_->List({}, 3, token);
+    auto page = store_->List(kAll, {}, 3, token);
     ASSERT_TRUE(page.ok()) << page.status();
     for (const auto& c : page->items) {
       EXPECT_GE(c.resolution_due_at, last_due);
@@ -312,8 +314,36 @@ TEST_F(ComplaintStoreTest, ListingPagesStablyInDueOrder) {
   } while (!token.empty());
   EXPECT_EQ(seen.size(), 7u);
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 7u);
-  auto newest = store_->List({.newest_first = true}, 1, "");
+  auto newest = store_->List(kAll, {.newest_first = true}, 1, "");
   EXPECT_EQ(newest->items[0].created_at, kMonday9 + absl::Minutes(6));
+}
+
+TEST_F(ComplaintStoreTest, AnAgentSeesOnlyItsQueuesAndCannotProbeIds) {
+  const domain::Complaint billing = File("b", domain::Priority::kNormal, "billing");
+  const domain::Complaint general = File("g", domain::Priority::kNormal, "general");
+  domain::Caller agent;
+  agent.role = domain::Role::kAgent;
+  agent.queues = {"general"};
+  const domain::QueueScope scope = domain::QueueScope::Of(agent);
+  const std::string missing = "0190a000-0000-7000-8000-000000000000";
+  const absl::Status other = store_->Get(scope, billing.id).status();
+  const absl::Status none = store_->Get(scope, missing).status();
+  EXPECT_EQ(other.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(other, none);  // the same answer whether or not the id exists
+  EXPECT_EQ(store_->Assign(scope, billing.id, "1", "x", "a", kMonday9).status(), none);
+  EXPECT_EQ(store_->Assign(scope, missing, "1", "x", "a", kMonday9).status(), none);
+  EXPECT_EQ(store_->AddNote(scope, billing.id, "x", true, "a", kMonday9).status(), none);
+  EXPECT_EQ(store_->ListEvents(scope, billing.id, 10, "").status(), none);
+  EXPECT_EQ(store_->ScheduleFollowUp(scope, billing.id, 1, kMonday9, "", "a", kMonday9).status(),
+            none);
+  EXPECT_TRUE(store_->Get(scope, general.id).ok());
+  auto listed = store_->List(scope, {}, 10, "");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].id, general.id);
+  EXPECT_EQ(store_->List(scope, {.queue = "billing"}, 10, "").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Events(billing.id), 1);  // nothing happened to the other queue's complaint
 }
 
 // Closing the loop, through the feedback store.
@@ -346,7 +376,7 @@ TEST_F(ClosedLoopTest, ALowRatingOpensOneCaseInItsQueueAndReplaysDoNotOpenMore) 
   ASSERT_FALSE(case_id.empty());
   EXPECT_TRUE((*out)[1]->follow_up_complaint_id.empty());  // a good score
   EXPECT_TRUE((*out)[2]->follow_up_complaint_id.empty());  // nobody to reach
-  auto c = store_->Get(case_id);
+  auto c = store_->Get(kAll, case_id);
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->queue, "billing");
   EXPECT_EQ(c->category, "closed_loop");

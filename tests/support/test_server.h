@@ -27,10 +27,11 @@ inline services::ServerOptions TestServerOptions(const std::string& database_url
 
 // Creates an API key on `database_url` and returns the secret.
 inline std::string CreateTestKey(const std::string& database_url, const std::string& name,
-                                 domain::Role role = domain::Role::kIngest) {
+                                 domain::Role role = domain::Role::kIngest,
+                                 const std::vector<std::string>& queues = {}) {
   storage::ConnectionPool pool({database_url, 1});
   storage::ApiKeyStore keys(pool);
-  absl::StatusOr<storage::CreatedApiKey> created = keys.Create(name, role, {});
+  absl::StatusOr<storage::CreatedApiKey> created = keys.Create(name, role, queues);
   EXPECT_TRUE(created.ok()) << created.status();
   return created.ok() ? created->key : "";
 }
