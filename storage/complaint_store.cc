@@ -32,14 +32,26 @@ constexpr char kColumns[] = R"sql(
   first_response_breached, resolution_breached, escalation_level, reopen_count,
   coalesce(source_feedback_id::text, ''), coalesce(resolution_code, ''), version)sql";
 
-constexpr char kInsertComplaintSql[] = R"sql(
+constexpr char kInsertComplaintsSql[] = R"sql(
 INSERT INTO complaints (id, status, priority, queue, category, channel, customer_id,
   customer_phone, customer_email, customer_name, interaction_id, subject, description,
-  assignee_id, created_at, updated_at, first_response_due_at, resolution_due_at,
-  source_feedback_id, version)
-VALUES ($1::uuid, $2, $3, $4, $5, $6, NULLIF($7, ''), NULLIF($8, ''), NULLIF($9, ''),
-  NULLIF($10, ''), NULLIF($11, ''), $12, $13, NULLIF($14, ''), $15::timestamptz,
-  $15::timestamptz, $16::timestamptz, $17::timestamptz, NULLIF($18, '')::uuid, 1))sql";
+  created_at, updated_at, first_response_due_at, resolution_due_at, source_feedback_id, version)
+SELECT id, status, priority, queue, category, channel, NULLIF(customer_id, ''),
+  NULLIF(phone, ''), NULLIF(email, ''), NULLIF(name, ''), NULLIF(interaction_id, ''), subject,
+  description, created_at, created_at, first_response_due_at, resolution_due_at,
+  NULLIF(source, '')::uuid, 1
+FROM unnest($1::uuid[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::smallint[],
+            $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+            $13::text[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::text[])
+  AS t(id, status, priority, queue, category, channel, customer_id, phone, email, name,
+       interaction_id, subject, description, created_at, first_response_due_at,
+       resolution_due_at, source))sql";
+
+constexpr char kInsertCreatedEventsSql[] = R"sql(
+INSERT INTO complaint_events (complaint_id, queue, kind, actor, occurred_at, before, after, detail)
+SELECT id, queue, 1, $4, occurred_at, '{}', after, detail
+FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $5::jsonb[], $6::text[])
+  AS t(id, queue, occurred_at, after, detail))sql";
 
 constexpr char kUpdateComplaintSql[] = R"sql(
 UPDATE complaints SET status = $2, priority = $3, queue = $4, category = $5,
@@ -262,22 +274,43 @@ domain::SlaPolicies ReadPolicies(pqxx::transaction_base& tx) {
   return policies;
 }
 
-void InsertComplaint(pqxx::transaction_base& tx, const Complaint& c, const std::string& actor) {
-  tx.exec_params(kInsertComplaintSql, c.id, static_cast<int>(c.status),
-                 static_cast<int>(c.priority), c.queue, c.category, c.channel,
-                 c.customer.customer_id, c.customer.phone, c.customer.email,
-                 c.customer.display_name, c.interaction_id, c.subject, c.description,
-                 c.assignee_id, PgTime(c.created_at), PgTime(c.first_response_due_at),
-                 PgTime(c.resolution_due_at), c.source_feedback_id);
-  Complaint none;
-  none.status = ComplaintStatus::kUnspecified;
-  none.priority = domain::Priority::kUnspecified;
-  none.first_response_due_at = c.first_response_due_at;
-  none.resolution_due_at = c.resolution_due_at;
-  none.created_at = c.created_at;
-  auto [b, a] = domain::Diff(none, c);
-  tx.exec_params(kInsertEventSql, c.id, c.queue, static_cast<int>(EventKind::kCreated), actor,
-                 PgTime(c.created_at), "{}", JsonObject(a), c.source_feedback_id);
+void InsertComplaints(pqxx::transaction_base& tx, const std::vector<Complaint>& complaints,
+                      const std::string& actor) {
+  if (complaints.empty()) return;
+  PgArrayBuilder id, status, priority, queue, category, channel, customer_id, phone, email, name,
+      interaction_id, subject, description, created_at, fr_due, res_due, source, after;
+  for (const Complaint& c : complaints) {
+    id.Add(c.id);
+    status.Add(std::to_string(static_cast<int>(c.status)));
+    priority.Add(std::to_string(static_cast<int>(c.priority)));
+    queue.Add(c.queue);
+    category.Add(c.category);
+    channel.Add(std::to_string(c.channel));
+    customer_id.Add(c.customer.customer_id);
+    phone.Add(c.customer.phone);
+    email.Add(c.customer.email);
+    name.Add(c.customer.display_name);
+    interaction_id.Add(c.interaction_id);
+    subject.Add(c.subject);
+    description.Add(c.description);
+    created_at.Add(PgTime(c.created_at));
+    fr_due.Add(PgTime(c.first_response_due_at));
+    res_due.Add(PgTime(c.resolution_due_at));
+    source.Add(c.source_feedback_id);
+    // The CREATED event lists the new complaint's fields against nothing.
+    Complaint none;
+    none.status = ComplaintStatus::kUnspecified;
+    none.priority = domain::Priority::kUnspecified;
+    none.created_at = c.created_at;
+    after.Add(JsonObject(domain::Diff(none, c).second));
+  }
+  tx.exec_params(kInsertComplaintsSql, id.Build(), status.Build(), priority.Build(),
+                 queue.Build(), category.Build(), channel.Build(), customer_id.Build(),
+                 phone.Build(), email.Build(), name.Build(), interaction_id.Build(),
+                 subject.Build(), description.Build(), created_at.Build(), fr_due.Build(),
+                 res_due.Build(), source.Build());
+  tx.exec_params(kInsertCreatedEventsSql, id.Build(), queue.Build(), created_at.Build(), actor,
+                 after.Build(), source.Build());
 }
 
 absl::StatusOr<domain::SlaPolicies> ComplaintStore::LoadPolicies() {
@@ -316,7 +349,7 @@ absl::StatusOr<FiledComplaint> ComplaintStore::File(const FileRequest& request, 
       return FiledComplaint{ComplaintFromRow(row[0]), true};
     }
     domain::StartSla(draft, ReadPolicies(tx), now);
-    InsertComplaint(tx, draft, actor);
+    InsertComplaints(tx, {draft}, actor);
     tx.commit();
     return FiledComplaint{draft, false};
   });

@@ -158,10 +158,10 @@ class ComplaintStore {
   ConnectionPool& pool_;
 };
 
-// For the feedback store's closed loop: inserts a new complaint (already
-// through domain::StartSla) and its CREATED event in `tx`.
-void InsertComplaint(pqxx::transaction_base& tx, const domain::Complaint& c,
-                     const std::string& actor);
+// Inserts new complaints (already through domain::StartSla) and their
+// CREATED events in `tx`: two statements however many there are.
+void InsertComplaints(pqxx::transaction_base& tx, const std::vector<domain::Complaint>& complaints,
+                      const std::string& actor);
 // The SLA policies as stored, read in `tx`.
 domain::SlaPolicies ReadPolicies(pqxx::transaction_base& tx);
 
