@@ -159,6 +159,7 @@ void FeedbackServer::SlaLoop() {
 void FeedbackServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  if (server_ == nullptr) return;  // Start() failed before serving: nothing runs yet
   spdlog::info("shutting down: NOT_SERVING, draining in-flight calls");
   stop_monitor_.Notify();
   if (monitor_.joinable()) monitor_.join();

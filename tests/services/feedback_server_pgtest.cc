@@ -88,6 +88,17 @@ class FeedbackServerTest : public ::testing::Test {
   std::unique_ptr<v1::FeedbackService::Stub> stub_;
 };
 
+TEST_F(FeedbackServerTest, RefusesToStartOnAnEditedMigrationOrABadAddress) {
+  db_->Query("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1");
+  auto edited = FeedbackServer::Start(testing::TestServerOptions(db_->url()));
+  EXPECT_EQ(edited.status().code(), absl::StatusCode::kFailedPrecondition);
+  ServerOptions bad_address = testing::TestServerOptions(db_->url());
+  bad_address.listen = "256.1.1.1:1";
+  db_->Query("DELETE FROM schema_migrations WHERE version = 1");
+  auto unbindable = FeedbackServer::Start(bad_address);
+  EXPECT_EQ(unbindable.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(FeedbackServerTest, SubmitRatingStoresItOnceAndAnswersReplays) {
   StartServer(db_->url());
   v1::SubmitRatingRequest request = Rating("call-1", 5);
