@@ -35,6 +35,7 @@ const Right kRights[] = {
     {"feedback.v1.ComplaintService/AssignComplaint", {R::kSupervisor}},
     {"feedback.v1.ReportingService/GetSatisfactionReport", {R::kManager}},
     {"feedback.v1.ReportingService/GetNpsReport", {R::kManager}},
+    // AdminService: admins only (they pass every check above).
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "domain/sha256.h"
 #include "domain/ids.h"
+#include "storage/admin_audit.h"
 #include "storage/pg_array.h"
 #include "storage/pg_format.h"
 #include "storage/pg_status.h"
@@ -317,6 +318,34 @@ absl::StatusOr<domain::SlaPolicies> ComplaintStore::LoadPolicies() {
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<domain::SlaPolicies> {
     pqxx::read_transaction tx(conn.get());
     return ReadPolicies(tx);
+  });
+}
+
+absl::Status ComplaintStore::UpsertPolicy(const domain::SlaPolicy& policy,
+                                          const std::string& actor) {
+  PgArrayBuilder minutes, holidays;
+  for (const auto& i : policy.calendar.open()) {
+    minutes.Add(std::to_string(i.iso_weekday));
+    minutes.Add(std::to_string(i.start_minute));
+    minutes.Add(std::to_string(i.end_minute));
+  }
+  for (const absl::CivilDay& d : policy.calendar.holidays()) holidays.Add(absl::FormatCivilTime(d));
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::Status {
+    pqxx::work tx(conn.get());
+    tx.exec_params(
+        "INSERT INTO sla_policies (priority, first_response_seconds, resolution_seconds, "
+        "time_zone, open_minutes, holidays, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5::int[], $6::date[], now()) ON CONFLICT (priority) DO UPDATE "
+        "SET first_response_seconds = excluded.first_response_seconds, "
+        "resolution_seconds = excluded.resolution_seconds, time_zone = excluded.time_zone, "
+        "open_minutes = excluded.open_minutes, holidays = excluded.holidays, updated_at = now()",
+        static_cast<int>(policy.priority), absl::ToInt64Seconds(policy.first_response),
+        absl::ToInt64Seconds(policy.resolution), policy.calendar.time_zone_name(),
+        minutes.Build(), holidays.Build());
+    InsertAdminAudit(tx, actor, "upsert_sla_policy",
+                     "priority:" + std::string(domain::PriorityName(policy.priority)));
+    tx.commit();
+    return absl::OkStatus();
   });
 }
 

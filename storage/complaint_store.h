@@ -101,6 +101,9 @@ class ComplaintStore {
   explicit ComplaintStore(ConnectionPool& pool) : pool_(pool) {}
 
   absl::StatusOr<domain::SlaPolicies> LoadPolicies();
+  // Sets `policy` for its priority (audited as `actor`); complaints filed or
+  // re-prioritized afterwards use it.
+  absl::Status UpsertPolicy(const domain::SlaPolicy& policy, const std::string& actor);
 
   // Files `draft` (validated; id, SLA and times are set here). Idempotent
   // on (api_key_id, request_id) like the feedback submits.

@@ -12,6 +12,7 @@
 #include "services/common/authenticator.h"
 #include "services/common/worker_pool.h"
 #include "services/feedback/feedback_ingestor.h"
+#include "services/admin/admin_service.h"
 #include "services/complaints/complaint_service.h"
 #include "services/complaints/watch_hub.h"
 #include "services/feedback/feedback_service.h"
@@ -37,6 +38,7 @@ struct FeedbackServer::Parts {
         store(pool, o.closed_loop),
         complaints(pool),
         reports(pool),
+        eraser(pool),
         writer(store, o.writer),
         workers(o.auth_threads, 10000),
         db_workers(o.db_threads, 5000),
@@ -45,6 +47,7 @@ struct FeedbackServer::Parts {
         feedback_service(auth, ingestor),
         complaint_service(auth, db_workers, complaints, hub, clock),
         reporting_service(auth, db_workers, reports),
+        admin_service(auth, db_workers, keys, complaints, eraser),
         listener(o.database_url, complaints,
                  [this](const storage::ComplaintEventRecord& e) { hub.Publish(e); }) {}
 
@@ -56,6 +59,7 @@ struct FeedbackServer::Parts {
   storage::PgFeedbackStore store;
   storage::ComplaintStore complaints;
   storage::ReportStore reports;
+  storage::CustomerEraser eraser;
   storage::BatchWriter writer;
   WorkerPool workers;
   WorkerPool db_workers;
@@ -65,6 +69,7 @@ struct FeedbackServer::Parts {
   FeedbackServiceImpl feedback_service;
   ComplaintServiceImpl complaint_service;
   ReportingServiceImpl reporting_service;
+  AdminServiceImpl admin_service;
   storage::ComplaintEventListener listener;
   std::atomic<bool> serving{false};
 };
@@ -96,6 +101,7 @@ absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
   builder.RegisterService(&server->parts_->feedback_service);
   builder.RegisterService(&server->parts_->complaint_service);
   builder.RegisterService(&server->parts_->reporting_service);
+  builder.RegisterService(&server->parts_->admin_service);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::InvalidArgumentError(

@@ -93,7 +93,7 @@ int CreateApiKey(const ServerOptions& options, const std::string& name,
   feedback::storage::ConnectionPool pool({options.database_url, 1, absl::Seconds(10)});
   feedback::storage::ApiKeyStore keys(pool);
   absl::StatusOr<feedback::storage::CreatedApiKey> created =
-      keys.Create(name, *role, queue_list);
+      keys.Create(name, *role, queue_list, "feedbackd create-api-key");
   if (!created.ok()) return Fail(created.status());
   std::cout << created->key << std::endl;  // alone on stdout, for scripts
   spdlog::info("created API key {} ({}) with role {}", created->id,
