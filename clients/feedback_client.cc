@@ -2,7 +2,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -31,20 +33,59 @@ std::string NewRequestId() {
                       absl::Hex(Rng()(), absl::kZeroPad16));
 }
 
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const char* option, const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream content;
+  content << in.rdbuf();
+  if (!in || content.str().empty()) {
+    return absl::InvalidArgumentError(std::string(option) + ": cannot read " + path);
+  }
+  return content.str();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
+    const ClientOptions& options) {
+  if (options.tls_ca_file.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  absl::StatusOr<std::string> ca = ReadFile("tls_ca", options.tls_ca_file);
+  if (!ca.ok()) return ca.status();
+  ssl.pem_root_certs = *ca;
+  if (!options.tls_cert_file.empty()) {
+    absl::StatusOr<std::string> cert = ReadFile("tls_cert", options.tls_cert_file);
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadFile("tls_key", options.tls_key_file);
+    if (!key.ok()) return key.status();
+    ssl.pem_cert_chain = *cert;
+    ssl.pem_private_key = *key;
+  }
+  return grpc::SslCredentials(ssl);
+}
+
 FeedbackClient::FeedbackClient(ClientOptions options) : options_(std::move(options)) {
   grpc::ChannelArguments args;
   // Matches the server: pings every 30 s keep NATs and balancers open.
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  channel_ = grpc::CreateCustomChannel(options_.address, grpc::InsecureChannelCredentials(),
-                                       args);
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ChannelCredentialsFor(options_);
+  // Unreadable TLS files fail every call with their message, never silently
+  // fall back to plaintext.
+  credentials_error_ = credentials.status();
+  channel_ = grpc::CreateCustomChannel(
+      options_.address,
+      credentials.ok() ? *credentials : grpc::InsecureChannelCredentials(), args);
   stub_ = v1::FeedbackService::NewStub(channel_);
   health_ = grpc::health::v1::Health::NewStub(channel_);
 }
 
 template <typename Request, typename Response, typename Method>
 absl::StatusOr<Response> FeedbackClient::Call(const Request& request, Method method) {
+  if (!credentials_error_.ok()) return credentials_error_;
   absl::Duration backoff = options_.initial_backoff;
   grpc::Status status;
   for (int attempt = 1;; ++attempt) {
@@ -99,6 +140,7 @@ absl::StatusOr<v1::SubmitFeedbackBatchResponse> FeedbackClient::SubmitFeedbackBa
 }
 
 absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> FeedbackClient::Health() {
+  if (!credentials_error_.ok()) return credentials_error_;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoMilliseconds(options_.deadline));

@@ -3,6 +3,8 @@
 #include <memory>
 #include <string>
 
+#include <grpcpp/security/credentials.h>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "feedback/v1/feedback_service.grpc.pb.h"
@@ -13,6 +15,11 @@ namespace feedback::clients {
 struct ClientOptions {
   std::string address = "127.0.0.1:50051";
   std::string api_key;
+  // TLS: the CA bundle that signed the server's certificate (PEM file);
+  // with a client certificate and key, mutual TLS. Empty: plaintext.
+  std::string tls_ca_file = {};
+  std::string tls_cert_file = {};
+  std::string tls_key_file = {};
   // Deadline of each attempt.
   absl::Duration deadline = absl::Seconds(5);
   // Attempts per call in total (UNAVAILABLE and RESOURCE_EXHAUSTED are
@@ -43,6 +50,7 @@ class FeedbackClient {
   absl::StatusOr<Response> Call(const Request& request, Method method);
 
   const ClientOptions options_;
+  absl::Status credentials_error_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::FeedbackService::Stub> stub_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
@@ -50,5 +58,10 @@ class FeedbackClient {
 
 // A random request id ("req_" + 32 hex digits).
 std::string NewRequestId();
+
+// The channel credentials `options` ask for (plaintext when no CA is given).
+// INVALID_ARGUMENT naming the option for an unreadable file.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
+    const ClientOptions& options);
 
 }  // namespace feedback::clients

@@ -130,7 +130,7 @@ cmd_up() {
     cmd_stop_server
   fi
   log "starting feedbackd on $LISTEN"
-  FEEDBACK_LISTEN="$LISTEN" setsid "$BUILD/services/feedbackd/feedbackd" serve \
+  FEEDBACK_LISTEN="$LISTEN" setsid "$BUILD/services/feedbackd/feedbackd" serve --insecure \
     >>"$LOCAL/feedbackd.log" 2>&1 </dev/null &
   echo $! >"$LOCAL/feedbackd.pid"
   local ctl="$BUILD/clients/feedbackctl" i

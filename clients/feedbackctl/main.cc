@@ -115,6 +115,12 @@ int main(int argc, char** argv) {
       ->envname("FEEDBACK_ADDR")
       ->capture_default_str();
   app.add_option("--api_key", options.api_key, "API key")->envname("FEEDBACK_API_KEY");
+  app.add_option("--tls_ca", options.tls_ca_file, "CA bundle of the server (PEM): use TLS")
+      ->envname("FEEDBACK_TLS_CA");
+  app.add_option("--tls_cert", options.tls_cert_file, "Client certificate (PEM) for mutual TLS")
+      ->envname("FEEDBACK_TLS_CERT");
+  app.add_option("--tls_key", options.tls_key_file, "Client key (PEM) for mutual TLS")
+      ->envname("FEEDBACK_TLS_KEY");
   app.add_option("--deadline_ms", deadline_ms, "Deadline of each attempt")
       ->check(CLI::Range(1, 600000))
       ->capture_default_str();

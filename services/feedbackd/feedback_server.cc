@@ -5,6 +5,8 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "domain/clock.h"
@@ -77,8 +79,51 @@ struct FeedbackServer::Parts {
 FeedbackServer::FeedbackServer(const ServerOptions& options)
     : options_(options), parts_(std::make_unique<Parts>(options)) {}
 
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const char* flag, const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream content;
+  content << in.rdbuf();
+  if (!in || content.str().empty()) {
+    return absl::InvalidArgumentError(std::string(flag) + ": cannot read " + path);
+  }
+  return content.str();
+}
+
+// The listening credentials the options ask for.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& o) {
+  if (o.tls_cert_file.empty() && o.tls_key_file.empty()) {
+    if (!o.client_ca_file.empty()) {
+      return absl::InvalidArgumentError("tls_cert: mutual TLS needs --tls_cert and --tls_key");
+    }
+    if (!o.insecure) {
+      return absl::InvalidArgumentError(
+          "tls_cert: give --tls_cert and --tls_key, or --insecure to serve plaintext");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  absl::StatusOr<std::string> cert = ReadPem("tls_cert", o.tls_cert_file);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem("tls_key", o.tls_key_file);
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!o.client_ca_file.empty()) {
+    absl::StatusOr<std::string> ca = ReadPem("client_ca", o.client_ca_file);
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
     const ServerOptions& options) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = Credentials(options);
+  if (!credentials.ok()) return credentials.status();
   std::unique_ptr<FeedbackServer> server(new FeedbackServer(options));
   absl::Status migrations = server->parts_->migrator.CheckCurrent();
   if (absl::IsFailedPrecondition(migrations)) return migrations;  // an edited migration
@@ -89,7 +134,7 @@ absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(options.listen, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   // Keep idle connections of IVR and checkout clients alive through NATs and
@@ -108,6 +153,17 @@ absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
         absl::StrCat("listen: cannot listen on ", options.listen));
   }
   server->server_->GetHealthCheckService()->SetServingStatus(false);
+  if (!options.health_listen.empty()) {
+    grpc::ServerBuilder health_builder;  // the default health service only
+    health_builder.AddListeningPort(options.health_listen, grpc::InsecureServerCredentials(),
+                                    &server->health_port_);
+    server->health_server_ = health_builder.BuildAndStart();
+    if (server->health_server_ == nullptr || server->health_port_ == 0) {
+      return absl::InvalidArgumentError("health_listen: cannot listen on " +
+                                        options.health_listen);
+    }
+    server->health_server_->GetHealthCheckService()->SetServingStatus(false);
+  }
   server->monitor_ = std::thread([s = server.get()] { s->MonitorLoop(); });
   server->sla_worker_ = std::thread([s = server.get()] { s->SlaLoop(); });
   spdlog::info("feedbackd listening on {} (port {})", options.listen, server->port_);
@@ -130,6 +186,7 @@ void FeedbackServer::MonitorLoop() {
         spdlog::warn("health: NOT_SERVING: {}", status.ToString());
       }
       server_->GetHealthCheckService()->SetServingStatus(ok);
+      if (health_server_) health_server_->GetHealthCheckService()->SetServingStatus(ok);
     }
     if (ok && absl::Now() >= next_prune) {
       absl::StatusOr<int64_t> pruned = parts_->store.PruneIdempotencyRecords(
@@ -172,11 +229,16 @@ void FeedbackServer::Shutdown() {
   if (sla_worker_.joinable()) sla_worker_.join();
   parts_->serving = false;
   server_->GetHealthCheckService()->Shutdown();
+  if (health_server_) health_server_->GetHealthCheckService()->Shutdown();
   parts_->hub.CloseAll();
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(options_.drain_timeout));
   parts_->writer.Stop();
   server_->Wait();
+  if (health_server_) {
+    health_server_->Shutdown();
+    health_server_->Wait();
+  }
   spdlog::info("shut down");
 }
 

@@ -19,6 +19,16 @@ namespace feedback::services {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
+  // Transport: TLS with this PEM certificate chain and key; with a client
+  // CA, mutual TLS (clients must present a certificate it signed).
+  // Plaintext only when `insecure` is set explicitly.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string client_ca_file;
+  bool insecure = false;
+  // A separate plaintext address serving only the health service (for
+  // Kubernetes probes when mTLS is on); empty: none.
+  std::string health_listen;
   std::string database_url;
   int pool_size = 8;
   absl::Duration pool_acquire_timeout = absl::Seconds(2);
@@ -52,13 +62,15 @@ struct ServerOptions {
 class FeedbackServer {
  public:
   // Binds and starts. FAILED_PRECONDITION when an applied migration was
-  // edited; INVALID_ARGUMENT when the listen address cannot be bound. An
+  // edited; INVALID_ARGUMENT when the listen address cannot be bound, or
+  // for missing/unreadable TLS files (or no TLS without `insecure`). An
   // unreachable database is not an error: the server waits for it.
   static absl::StatusOr<std::unique_ptr<FeedbackServer>> Start(const ServerOptions& options);
   ~FeedbackServer();
 
   // The bound port (useful with "127.0.0.1:0").
   int port() const { return port_; }
+  int health_port() const { return health_port_; }
 
   // Whether the health service currently reports SERVING.
   bool serving() const;
@@ -76,7 +88,9 @@ class FeedbackServer {
   const ServerOptions options_;
   std::unique_ptr<Parts> parts_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;  // optional plaintext health port
   int port_ = 0;
+  int health_port_ = 0;
   absl::Notification stop_monitor_;
   std::thread monitor_;
   std::thread sla_worker_;

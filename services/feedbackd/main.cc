@@ -129,6 +129,19 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", options.listen, "Address to listen on (host:port)")
       ->envname("FEEDBACK_LISTEN")
       ->capture_default_str();
+  serve->add_option("--tls_cert", options.tls_cert_file, "PEM certificate chain for TLS")
+      ->envname("FEEDBACK_TLS_CERT");
+  serve->add_option("--tls_key", options.tls_key_file, "PEM private key for TLS")
+      ->envname("FEEDBACK_TLS_KEY");
+  serve->add_option("--client_ca", options.client_ca_file,
+                    "PEM CA bundle: require and verify client certificates (mutual TLS)")
+      ->envname("FEEDBACK_CLIENT_CA");
+  serve->add_flag("--insecure", options.insecure,
+                  "Serve plaintext (only on trusted networks, e.g. 127.0.0.1 in development)")
+      ->envname("FEEDBACK_INSECURE");
+  serve->add_option("--health_listen", options.health_listen,
+                    "Extra plaintext address serving only grpc.health.v1 (probes under mTLS)")
+      ->envname("FEEDBACK_HEALTH_LISTEN");
   serve->add_option("--pool_size", options.pool_size, "Database connections at most")
       ->envname("FEEDBACK_POOL_SIZE")
       ->check(CLI::Range(2, 512))

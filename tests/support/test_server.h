@@ -22,6 +22,7 @@ inline services::ServerOptions TestServerOptions(const std::string& database_url
   options.health_interval = absl::Milliseconds(100);
   options.pool_acquire_timeout = absl::Milliseconds(500);
   options.drain_timeout = absl::Seconds(10);
+  options.insecure = true;  // in-process tests talk plaintext on loopback
   return options;
 }
 
