@@ -114,13 +114,16 @@ cmd_up() {
   log "applying migrations"
   "$BUILD/services/feedbackd/feedbackd" migrate
 
-  if [ ! -s "$LOCAL/keys.env" ]; then
-    log "creating demo API keys"
-    local ingest admin
-    ingest=$("$BUILD/services/feedbackd/feedbackd" create-api-key --name demo-ivr --role ingest 2>/dev/null)
-    admin=$("$BUILD/services/feedbackd/feedbackd" create-api-key --name demo-admin --role admin 2>/dev/null)
-    umask 077
-    printf 'FEEDBACK_INGEST_KEY=%s\nFEEDBACK_ADMIN_KEY=%s\n' "$ingest" "$admin" >"$LOCAL/keys.env"
+  if ! grep -q FEEDBACK_MANAGER_KEY "$LOCAL/keys.env" 2>/dev/null; then
+    log "creating one demo API key per role"
+    local d="$BUILD/services/feedbackd/feedbackd" keys
+    keys=$(umask 077
+      printf 'FEEDBACK_INGEST_KEY=%s\n' "$("$d" create-api-key --name demo-ivr --role ingest 2>/dev/null)"
+      printf 'FEEDBACK_AGENT_KEY=%s\n' "$("$d" create-api-key --name demo-agent --role agent --queues general,billing 2>/dev/null)"
+      printf 'FEEDBACK_SUPERVISOR_KEY=%s\n' "$("$d" create-api-key --name demo-supervisor --role supervisor 2>/dev/null)"
+      printf 'FEEDBACK_MANAGER_KEY=%s\n' "$("$d" create-api-key --name demo-manager --role manager 2>/dev/null)"
+      printf 'FEEDBACK_ADMIN_KEY=%s\n' "$("$d" create-api-key --name demo-admin --role admin 2>/dev/null)")
+    (umask 077; printf '%s\n' "$keys" >"$LOCAL/keys.env")
   fi
   # shellcheck disable=SC1091
   . "$LOCAL/keys.env"
@@ -161,7 +164,9 @@ cmd_up() {
 
 feedbackd is running on $LISTEN (log: .local/feedbackd.log)
 PostgreSQL: $url
-Demo keys are in .local/keys.env. Try:
+One demo key per role is in .local/keys.env:
+$(sed 's/^/  /' "$LOCAL/keys.env")
+Try:
 
   . .local/keys.env
   $ctl --addr $LISTEN --api_key "\$FEEDBACK_INGEST_KEY" \\

@@ -32,7 +32,7 @@ struct ServerOptions {
   std::string database_url;
   int pool_size = 8;
   absl::Duration pool_acquire_timeout = absl::Seconds(2);
-  int max_message_bytes = 8 << 20;
+  int max_message_bytes = 1 << 20;
   storage::BatchWriterOptions writer;
   // Threads for API-key lookups that miss the in-memory cache.
   int auth_threads = 2;

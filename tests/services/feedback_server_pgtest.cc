@@ -9,11 +9,14 @@
 #include <atomic>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "clients/feedback_client.h"
 #include "feedback/v1/feedback_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 #include "tests/support/tcp_proxy.h"
 #include "tests/support/test_database.h"
 #include "tests/support/test_server.h"
@@ -97,6 +100,45 @@ TEST_F(FeedbackServerTest, RefusesToStartOnAnEditedMigrationOrABadAddress) {
   db_->Query("DELETE FROM schema_migrations WHERE version = 1");
   auto unbindable = FeedbackServer::Start(bad_address);
   EXPECT_EQ(unbindable.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(FeedbackServerTest, LogsNeverContainKeysPhonesEmailsOrComments) {
+  std::ostringstream captured;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
+  spdlog::default_logger()->sinks().push_back(sink);
+  const auto previous_level = spdlog::default_logger()->level();
+  spdlog::default_logger()->set_level(spdlog::level::trace);
+
+  testing::TcpProxy proxy(PortOf(db_->url()));
+  StartServer(ReplacePort(db_->url(), proxy.port()));
+  v1::SubmitRatingRequest r = Rating("canary-1", 1);
+  r.mutable_customer()->set_customer_id("CANARYCUSTOMER");
+  r.mutable_customer()->set_phone("+49CANARYPHONE");
+  r.mutable_customer()->set_email("canary@CANARYMAIL.example");
+  r.mutable_customer()->set_display_name("CANARYNAME");
+  r.set_comment("CANARYCOMMENT");
+  v1::SubmitRatingResponse response;
+  ASSERT_TRUE(Rate(r, response).ok());           // stored, closed loop opened
+  r.set_score(99);
+  EXPECT_FALSE(Rate(r, response).ok());          // invalid
+  EXPECT_FALSE(Rate(Rating("canary-2", 3), response, "fbk_CANARYKEY").ok());  // unknown key
+  proxy.Cut();                                   // database lost while the data flows
+  EXPECT_TRUE(WaitForHealth(HealthCheckResponse::NOT_SERVING));
+  r.set_score(2);
+  r.set_request_id("canary-3");
+  EXPECT_FALSE(Rate(r, response).ok());
+  proxy.Restore();
+  EXPECT_TRUE(WaitForHealth(HealthCheckResponse::SERVING));
+  server_->Shutdown();
+
+  spdlog::default_logger()->sinks().pop_back();
+  spdlog::default_logger()->set_level(previous_level);
+  const std::string logs = captured.str();
+  EXPECT_NE(logs.find("NOT_SERVING"), std::string::npos) << "nothing was captured";
+  for (const std::string& canary :
+       {std::string("CANARY"), key_, key_.substr(4, 12), std::string("canary@")}) {
+    EXPECT_EQ(logs.find(canary), std::string::npos) << canary << " leaked into:\n" << logs;
+  }
 }
 
 TEST_F(FeedbackServerTest, SubmitRatingStoresItOnceAndAnswersReplays) {
