@@ -715,31 +715,33 @@ absl::StatusOr<Page<FollowUpRecord>> ComplaintStore::ListFollowUps(const domain:
       });
 }
 
-absl::StatusOr<int> ComplaintStore::MarkBreaches(absl::Time now, int limit) {
-  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int> {
+namespace {
+
+// The system's own changes: locks the complaints `select` returns (rows
+// other replicas hold are skipped), applies `apply` to each and writes those
+// it changed with an event of `kind` by "system", in one transaction.
+// `apply` returns the event detail, or nullopt for "no change".
+template <typename Apply>
+absl::StatusOr<int> ChangeLockedBySystem(ConnectionPool& pool, const std::string& select,
+                                         const std::string& at, int limit, EventKind kind,
+                                         absl::Time now, Apply apply) {
+  return RunWithConnection(pool, [&](PooledConnection& conn) -> absl::StatusOr<int> {
     pqxx::work tx(conn.get());
-    pqxx::result rows = tx.exec_params(
-        std::string("SELECT ") + kColumns +
-            " FROM complaints WHERE status < 4 AND ("
-            "(first_response_at IS NULL AND NOT first_response_breached AND "
-            "first_response_due_at < $1::timestamptz) OR "
-            "(NOT sla_paused AND NOT resolution_breached AND "
-            "resolution_due_at < $1::timestamptz)) "
-            "ORDER BY resolution_due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-        PgTime(now), limit);
+    const pqxx::result rows = tx.exec_params(
+        std::string("SELECT ") + kColumns + " FROM complaints " + select +
+            " LIMIT $2 FOR UPDATE SKIP LOCKED",
+        at, limit);
     if (rows.empty()) return 0;
     const domain::SlaPolicies policies = ReadPolicies(tx);
     int changed = 0;
     for (const auto& row : rows) {
       Complaint c = ComplaintFromRow(row);
       const Complaint before = c;
-      const std::vector<std::string> breaches = domain::ApplyBreaches(c, policies, now);
-      if (breaches.empty()) continue;
+      const std::optional<std::string> detail = apply(c, policies);
+      if (!detail) continue;
       ++c.version;
       UpdateComplaint(tx, c);
-      std::string detail;
-      for (const auto& b : breaches) detail += (detail.empty() ? "" : ",") + b;
-      InsertEvent(tx, before, c, EventKind::kSlaBreached, "system", now, detail);
+      InsertEvent(tx, before, c, kind, "system", now, *detail);
       ++changed;
     }
     tx.commit();
@@ -747,30 +749,37 @@ absl::StatusOr<int> ComplaintStore::MarkBreaches(absl::Time now, int limit) {
   });
 }
 
+}  // namespace
+
+absl::StatusOr<int> ComplaintStore::MarkBreaches(absl::Time now, int limit) {
+  return ChangeLockedBySystem(
+      pool_,
+      "WHERE status < 4 AND ("
+      "(first_response_at IS NULL AND NOT first_response_breached AND "
+      "first_response_due_at < $1::timestamptz) OR "
+      "(NOT sla_paused AND NOT resolution_breached AND resolution_due_at < $1::timestamptz)) "
+      "ORDER BY resolution_due_at",
+      PgTime(now), limit, EventKind::kSlaBreached, now,
+      [&](Complaint& c, const domain::SlaPolicies& policies) -> std::optional<std::string> {
+        const std::vector<std::string> breaches = domain::ApplyBreaches(c, policies, now);
+        if (breaches.empty()) return std::nullopt;
+        std::string detail;
+        for (const auto& b : breaches) detail += (detail.empty() ? "" : ",") + b;
+        return detail;
+      });
+}
+
 absl::StatusOr<int> ComplaintStore::AutoClose(absl::Time resolved_before, absl::Time now,
                                               int limit) {
-  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int> {
-    pqxx::work tx(conn.get());
-    pqxx::result rows = tx.exec_params(
-        std::string("SELECT ") + kColumns +
-            " FROM complaints WHERE status = 4 AND resolved_at < $1::timestamptz "
-            "ORDER BY resolved_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-        PgTime(resolved_before), limit);
-    if (rows.empty()) return 0;
-    const domain::SlaPolicies policies = ReadPolicies(tx);
-    int changed = 0;
-    for (const auto& row : rows) {
-      Complaint c = ComplaintFromRow(row);
-      const Complaint before = c;
-      if (!domain::ApplyTransition(c, ComplaintStatus::kClosed, "", policies, now).ok()) continue;
-      ++c.version;
-      UpdateComplaint(tx, c);
-      InsertEvent(tx, before, c, EventKind::kAutoClosed, "system", now, "");
-      ++changed;
-    }
-    tx.commit();
-    return changed;
-  });
+  return ChangeLockedBySystem(
+      pool_, "WHERE status = 4 AND resolved_at < $1::timestamptz ORDER BY resolved_at",
+      PgTime(resolved_before), limit, EventKind::kAutoClosed, now,
+      [&](Complaint& c, const domain::SlaPolicies& policies) -> std::optional<std::string> {
+        if (!domain::ApplyTransition(c, ComplaintStatus::kClosed, "", policies, now).ok()) {
+          return std::nullopt;
+        }
+        return std::string();
+      });
 }
 
 }  // namespace feedback::storage
