@@ -58,18 +58,18 @@ pg_start() {
     mkdir -p "$data"
     chown postgres:postgres "$data"
     chmod 700 "$data"
-    runuser -u postgres -- "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust \
-      --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+    (cd / && runuser -u postgres -- "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust \
+      --encoding=UTF8 --locale=C.UTF-8 >/dev/null)
   fi
-  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+  (cd / && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
     -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200" \
-    start >/dev/null || { tail -20 "$data/server.log" >&2; return 1; }
+    start >/dev/null)
 }
 
 pg_stop() {
   local data=$1
   [ -f "$data/postmaster.pid" ] || return 0
-  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+  (cd / && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1) || true
 }
 
 # A directory the postgres user can reach: under .local/ when it can enter
@@ -104,11 +104,11 @@ cmd_up() {
   if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     ss -Hltn "sport = :$port" | grep -q . && { port=$(free_port $((port + 1))); echo "$port" >"$LOCAL/pg.port"; }
     log "starting PostgreSQL on 127.0.0.1:$port ($data)"
-    pg_start "$data" "$port"
+    pg_start "$data" "$port" || { tail -20 "$data/server.log" >&2; die "PostgreSQL did not start"; }
   fi
-  runuser -u postgres -- psql -h 127.0.0.1 -p "$port" -U postgres -tAc \
+  (cd / && { runuser -u postgres -- psql -h 127.0.0.1 -p "$port" -U postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'feedback'" | grep -q 1 ||
-    runuser -u postgres -- psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE feedback"
+    runuser -u postgres -- psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE feedback"; })
   url="postgresql://postgres@127.0.0.1:$port/feedback"
   export FEEDBACK_DATABASE_URL="$url"
   log "applying migrations"
@@ -200,10 +200,15 @@ cmd_test() {
   local dir port rc=0
   dir=$(mktemp -d /var/tmp/feedback-test-pg.XXXXXX)
   chown postgres:postgres "$dir"
-  port=$(free_port 56432)
   trap 'pg_stop "'"$dir"'/data"; rm -rf "'"$dir"'"' EXIT
-  log "starting a throwaway PostgreSQL on 127.0.0.1:$port"
-  PG_FSYNC=off pg_start "$dir/data" "$port"
+  # A free port, tried again elsewhere if another process takes it first.
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port $((56432 + RANDOM % 2000)))
+    log "starting a throwaway PostgreSQL on 127.0.0.1:$port"
+    PG_FSYNC=off pg_start "$dir/data" "$port" && break
+    [ "$attempt" -lt 5 ] || { tail -20 "$dir/data/server.log" >&2; die "PostgreSQL did not start"; }
+  done
   export FEEDBACK_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/postgres"
   export FEEDBACK_REQUIRE_DB=1  # database tests fail instead of skipping
   (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)" "$@") || rc=$?
