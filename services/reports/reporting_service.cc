@@ -89,41 +89,42 @@ absl::StatusOr<domain::ReportQuery> ToReportQuery(const v1::ReportQuery& r) {
   return q;
 }
 
+namespace {
+
+// A report call: validate the query, fetch the grouped stats, fill rows and
+// total.
+template <typename Fetch, typename Report>
+BlockingWork ReportWork(const v1::ReportQuery* request, Report* response, Fetch fetch) {
+  return [request, response, fetch](const domain::Caller&) -> absl::Status {
+    absl::StatusOr<domain::ReportQuery> q = ToReportQuery(*request);
+    if (!q.ok()) return q.status();
+    if (absl::Status st = domain::ValidateReportQuery(*q, kFeedbackDimensions); !st.ok()) {
+      return st;
+    }
+    auto groups = fetch(*q);
+    if (!groups.ok()) return groups.status();
+    FillReport(*groups, *response);
+    return absl::OkStatus();
+  };
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetSatisfactionReport(
     grpc::CallbackServerContext* context, const v1::ReportQuery* request,
     v1::SatisfactionReport* response) {
-  return RunBlockingCall(auth_, workers_, context,
-                         "feedback.v1.ReportingService/GetSatisfactionReport",
-                         [this, request, response](const domain::Caller&) -> absl::Status {
-                           absl::StatusOr<domain::ReportQuery> q = ToReportQuery(*request);
-                           if (!q.ok()) return q.status();
-                           if (absl::Status st = domain::ValidateReportQuery(*q, kFeedbackDimensions);
-                               !st.ok()) {
-                             return st;
-                           }
-                           auto groups = store_.Satisfaction(*q);
-                           if (!groups.ok()) return groups.status();
-                           FillReport(*groups, *response);
-                           return absl::OkStatus();
-                         });
+  return RunBlockingCall(
+      auth_, workers_, context, "feedback.v1.ReportingService/GetSatisfactionReport",
+      ReportWork(request, response,
+                 [this](const domain::ReportQuery& q) { return store_.Satisfaction(q); }));
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetNpsReport(grpc::CallbackServerContext* context,
                                                              const v1::ReportQuery* request,
                                                              v1::NpsReport* response) {
-  return RunBlockingCall(auth_, workers_, context, "feedback.v1.ReportingService/GetNpsReport",
-                         [this, request, response](const domain::Caller&) -> absl::Status {
-                           absl::StatusOr<domain::ReportQuery> q = ToReportQuery(*request);
-                           if (!q.ok()) return q.status();
-                           if (absl::Status st = domain::ValidateReportQuery(*q, kFeedbackDimensions);
-                               !st.ok()) {
-                             return st;
-                           }
-                           auto groups = store_.Nps(*q);
-                           if (!groups.ok()) return groups.status();
-                           FillReport(*groups, *response);
-                           return absl::OkStatus();
-                         });
+  return RunBlockingCall(
+      auth_, workers_, context, "feedback.v1.ReportingService/GetNpsReport",
+      ReportWork(request, response, [this](const domain::ReportQuery& q) { return store_.Nps(q); }));
 }
 
 }  // namespace feedback::services
