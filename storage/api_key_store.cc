@@ -7,6 +7,7 @@
 #include "domain/sha256.h"
 #include "domain/text.h"
 #include "storage/admin_audit.h"
+#include "storage/notification_listener.h"
 #include "storage/pg_array.h"
 #include "storage/pg_status.h"
 
@@ -82,6 +83,9 @@ absl::StatusOr<ApiKeyRecord> ApiKeyStore::Revoke(int64_t id, const std::string& 
         std::string("UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) "
                     "WHERE id = $1 RETURNING ") + kKeyColumns, id);
     if (r.empty()) return absl::NotFoundError("id: API key not found");
+    // Every replica drops the key from its cache when this commits.
+    tx.exec_params("SELECT pg_notify($2, encode(key_hash, 'hex')) FROM api_keys WHERE id = $1",
+                   id, std::string(kKeyRevokedChannel));
     InsertAdminAudit(tx, actor, "revoke_api_key", "api_key:" + std::to_string(id));
     tx.commit();
     return KeyFromRow(r[0]);

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "domain/access.h"
+#include "absl/strings/escaping.h"
 
 namespace feedback::services {
 namespace {
@@ -53,6 +54,17 @@ void Authenticator::Authenticate(const grpc::CallbackServerContext& context,
     return;
   }
   AuthenticateHeader(std::string_view(it->second.data(), it->second.size()), std::move(then));
+}
+
+void Authenticator::Forget(const std::string& key_hash_hex) {
+  const std::string hash = absl::HexStringToBytes(key_hash_hex);
+  absl::MutexLock lock(&mu_);
+  cache_.erase(hash);
+}
+
+void Authenticator::ForgetAll() {
+  absl::MutexLock lock(&mu_);
+  cache_.clear();
 }
 
 void Authenticator::AuthenticateHeader(std::string_view header, Then then) {

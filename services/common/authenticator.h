@@ -23,7 +23,8 @@ namespace feedback::services {
 // metadata (never from the connection). Recently confirmed keys are served
 // from memory for `cache_ttl`; others are looked up in the database on a
 // worker thread, so gRPC's threads never block. A revoked key stops working
-// within cache_ttl. Thread-safe.
+// as soon as Forget() is called for it (on revocation, on every replica),
+// and within cache_ttl in any case. Thread-safe.
 class Authenticator {
  public:
   using Then = absl::AnyInvocable<void(absl::StatusOr<domain::Caller>) &&>;
@@ -41,6 +42,12 @@ class Authenticator {
 
   // Same, from the raw metadata value.
   void AuthenticateHeader(std::string_view authorization, Then then);
+
+  // Forgets the cached key with this SHA-256 (hex), e.g. when it was
+  // revoked, so the next call with it asks the database.
+  void Forget(const std::string& key_hash_hex);
+  // Forgets every cached key.
+  void ForgetAll();
 
  private:
   struct Entry {

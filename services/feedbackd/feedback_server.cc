@@ -20,7 +20,7 @@
 #include "services/feedback/feedback_service.h"
 #include "services/reports/reporting_service.h"
 #include "storage/report_store.h"
-#include "storage/complaint_event_listener.h"
+#include "storage/notification_listener.h"
 #include "storage/complaint_store.h"
 #include "spdlog/spdlog.h"
 #include "storage/api_key_store.h"
@@ -51,7 +51,10 @@ struct FeedbackServer::Parts {
         reporting_service(auth, db_workers, reports),
         admin_service(auth, db_workers, keys, complaints, eraser),
         listener(o.database_url, complaints,
-                 [this](const storage::ComplaintEventRecord& e) { hub.Publish(e); }) {}
+                 storage::NotificationSinks{
+                     [this](const storage::ComplaintEventRecord& e) { hub.Publish(e); },
+                     [this](const std::string& hash) { auth.Forget(hash); },
+                     [this] { auth.ForgetAll(); }}) {}
 
   domain::SystemClock system_clock;
   const domain::Clock& clock;
@@ -72,7 +75,7 @@ struct FeedbackServer::Parts {
   ComplaintServiceImpl complaint_service;
   ReportingServiceImpl reporting_service;
   AdminServiceImpl admin_service;
-  storage::ComplaintEventListener listener;
+  storage::NotificationListener listener;
   std::atomic<bool> serving{false};
 };
 

@@ -82,6 +82,45 @@ TEST_F(AdminServiceTest, KeysAreShownOnceListedWithoutSecretsAndRevocable) {
             3);
 }
 
+TEST_F(AdminServiceTest, ARevokedKeyStopsOnTheNextCallOnEveryReplica) {
+  // Two replicas that would trust a confirmed key for a minute: only the
+  // revocation notice can stop the key quickly.
+  ServerOptions slow_cache = testing::TestServerOptions(db_->url());
+  slow_cache.key_cache_ttl = absl::Seconds(60);
+  testing::TestServer a = testing::StartTestServer(slow_cache);
+  testing::TestServer b = testing::StartTestServer(slow_cache);
+  ASSERT_NE(a.server, nullptr);
+  ASSERT_NE(b.server, nullptr);
+  const std::string ivr = testing::CreateTestKey(db_->url(), "ivr-x", domain::Role::kIngest);
+  auto feedback_b = v1::FeedbackService::NewStub(b.channel);
+  auto submit = [&](const std::string& id) {
+    v1::SubmitRatingRequest r;
+    r.set_request_id(id);
+    r.set_channel(v1::CHANNEL_IVR);
+    r.set_score(4);
+    v1::SubmitRatingResponse out;
+    return feedback_b->SubmitRating(As(ivr).get(), r, &out).error_code();
+  };
+  ASSERT_EQ(submit("before"), grpc::StatusCode::OK);  // now cached on replica b
+
+  v1::ListApiKeysResponse keys;
+  ASSERT_TRUE(v1::AdminService::NewStub(a.channel)->ListApiKeys(As(admin_).get(), {}, &keys).ok());
+  v1::RevokeApiKeyRequest revoke;
+  for (const auto& k : keys.api_keys()) {
+    if (k.name() == "ivr-x") revoke.set_id(k.id());
+  }
+  v1::ApiKey revoked;
+  ASSERT_TRUE(v1::AdminService::NewStub(a.channel)->RevokeApiKey(As(admin_).get(), revoke, &revoked).ok());
+  const absl::Time revoked_at = absl::Now();
+  grpc::StatusCode code = grpc::StatusCode::OK;
+  for (int i = 0; code == grpc::StatusCode::OK && i < 200; ++i) {
+    code = submit("after-" + std::to_string(i));
+    if (code == grpc::StatusCode::OK) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(code, grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_LT(absl::Now() - revoked_at, absl::Seconds(2));  // the notice, not the 60 s cache
+}
+
 TEST_F(AdminServiceTest, AnUpsertedPolicyAppliesToNewComplaints) {
   v1::UpsertSlaPolicyRequest upsert;
   upsert.set_priority(v1::PRIORITY_NORMAL);

@@ -1,0 +1,73 @@
+#include "storage/notification_listener.h"
+
+#include <pqxx/connection>
+#include <pqxx/notification>
+
+#include <deque>
+
+#include "absl/strings/numbers.h"
+#include "spdlog/spdlog.h"
+
+namespace feedback::storage {
+namespace {
+
+// Collects payloads of one channel for the listener's loop.
+class Collector final : public pqxx::notification_receiver {
+ public:
+  Collector(pqxx::connection_base& conn, const char* channel, std::deque<std::string>& payloads)
+      : pqxx::notification_receiver(conn, channel), payloads_(payloads) {}
+  void operator()(const std::string& payload, int) override { payloads_.push_back(payload); }
+
+ private:
+  std::deque<std::string>& payloads_;
+};
+
+}  // namespace
+
+NotificationListener::NotificationListener(std::string database_url, ComplaintStore& store,
+                                           NotificationSinks sinks)
+    : database_url_(std::move(database_url)), store_(store), sinks_(std::move(sinks)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+NotificationListener::~NotificationListener() {
+  stop_.Notify();
+  thread_.join();
+}
+
+void NotificationListener::Run() {
+  while (!stop_.HasBeenNotified()) {
+    try {
+      pqxx::connection conn(database_url_);
+      std::deque<std::string> events, revoked;
+      Collector event_collector(conn, "complaint_events", events);
+      Collector key_collector(conn, kKeyRevokedChannel, revoked);
+      conn.get_notifs();  // LISTEN is sent here at the latest
+      if (sinks_.reconnected) sinks_.reconnected();
+      listening_ = true;
+      while (!stop_.HasBeenNotified()) {
+        conn.await_notification(0, 250000);
+        for (; !revoked.empty(); revoked.pop_front()) {
+          if (sinks_.key_revoked) sinks_.key_revoked(revoked.front());
+        }
+        for (; !events.empty(); events.pop_front()) {
+          int64_t id = 0;
+          if (!sinks_.complaint_event || !absl::SimpleAtoi(events.front(), &id)) continue;
+          absl::StatusOr<std::optional<ComplaintEventRecord>> event = store_.GetEvent(id);
+          if (event.ok() && event->has_value()) {
+            sinks_.complaint_event(**event);
+          } else if (!event.ok()) {
+            spdlog::warn("complaint event {} not delivered: {}", id, event.status().ToString());
+          }
+        }
+      }
+    } catch (const std::exception& e) {
+      listening_ = false;
+      spdlog::warn("notification listener lost the database; reconnecting");
+      stop_.WaitForNotificationWithTimeout(absl::Seconds(1));
+    }
+  }
+  listening_ = false;
+}
+
+}  // namespace feedback::storage
