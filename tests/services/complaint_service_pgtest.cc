@@ -7,6 +7,8 @@
 #include <atomic>
 #include <thread>
 
+#include <pqxx/result>
+
 #include "feedback/v1/complaint_service.grpc.pb.h"
 #include "feedback/v1/feedback_service.grpc.pb.h"
 #include "tests/fakes/fake_clock.h"
@@ -328,6 +330,61 @@ TEST_F(ComplaintServiceTest, RolesAndQueuesDecideWhoMayDoWhat) {
   EXPECT_EQ(stub_->FileComplaint(Context(key_).get(), Filing("role-3", "vip"), &refused)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ComplaintServiceTest, InjectionLookingTextIsStoredAndReturnedVerbatim) {
+  Start();
+  const std::vector<std::string> nasty = {
+      "'; DROP TABLE complaints; --", "\" OR 1=1 --", "$1 $2 ::uuid", "{\"a\": [1, {}]}",
+      "back\\slash \\x27 \\u0000", "NULL", "%_% LIKE", "é€😀 \t\n\r", "');SELECT pg_sleep(5);--"};
+  const std::string ivr = testing::CreateTestKey(db_->url(), "ivr", domain::Role::kIngest);
+  auto feedback = v1::FeedbackService::NewStub(server_.channel);
+  for (size_t i = 0; i < nasty.size(); ++i) {
+    const std::string& text = nasty[i];
+    v1::FileComplaintRequest file = Filing("nasty-" + std::to_string(i));
+    file.set_subject(text);
+    file.set_description(text);
+    file.set_category(text.substr(0, 60));
+    file.mutable_customer()->set_display_name(text);
+    const v1::Complaint c = File(file);
+    v1::GetComplaintRequest get;
+    get.set_id(c.id());
+    v1::Complaint back;
+    ASSERT_TRUE(Call(&ComplaintService::Stub::GetComplaint, get, back).ok());
+    EXPECT_EQ(back.subject(), text);
+    EXPECT_EQ(back.description(), text);
+    EXPECT_EQ(back.customer().display_name(), text);
+    v1::AddComplaintNoteRequest note;
+    note.set_id(c.id());
+    note.set_body(text);
+    note.set_visibility(v1::NOTE_VISIBILITY_INTERNAL);
+    v1::AddComplaintNoteResponse noted;
+    ASSERT_TRUE(Call(&ComplaintService::Stub::AddComplaintNote, note, noted).ok());
+    EXPECT_EQ(noted.note().body(), text);
+
+    v1::SubmitRatingRequest rating;
+    rating.set_request_id(text);  // even the idempotency key
+    rating.set_channel(v1::CHANNEL_WEB);
+    rating.set_score(5);
+    rating.set_comment(text);
+    rating.set_agent_id(text);
+    (*rating.mutable_attributes())[text.substr(0, 60)] = text;
+    v1::SubmitRatingResponse first, replay;
+    grpc::ClientContext c1, c2;
+    c1.AddMetadata("authorization", "Bearer " + ivr);
+    c2.AddMetadata("authorization", "Bearer " + ivr);
+    ASSERT_TRUE(feedback->SubmitRating(&c1, rating, &first).ok()) << text;
+    ASSERT_TRUE(feedback->SubmitRating(&c2, rating, &replay).ok()) << text;
+    EXPECT_TRUE(replay.duplicate()) << text;
+    const pqxx::result stored = db_->Query(
+        "SELECT comment, agent_id, attributes->>(SELECT min(k) FROM jsonb_object_keys(attributes) k) "
+        "FROM feedback WHERE id = '" + first.feedback_id() + "'");
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0][0].as<std::string>(), text);
+    EXPECT_EQ(stored[0][1].as<std::string>(), text);
+    EXPECT_EQ(stored[0][2].as<std::string>(), text);
+  }
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM complaints"), static_cast<long long>(nasty.size()));
 }
 
 TEST_F(ComplaintServiceTest, BadInputGetsAClearStatus) {

@@ -33,7 +33,13 @@ class Certificates {
         "-extfile san -out server.crt && "
         "openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=ivr && "
         "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 "
-        "-out client.crt";
+        "-out client.crt && "
+        // A second, unrelated CA and a client certificate it signed.
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.crt "
+        "-days 2 -subj /CN=other-ca && "
+        "openssl req -newkey rsa:2048 -nodes -keyout other.key -out other.csr -subj /CN=intruder && "
+        "openssl x509 -req -in other.csr -CA other-ca.crt -CAkey other-ca.key -CAcreateserial "
+        "-days 2 -out other.crt";
     ok_ = std::system(("(" + script + ") >/dev/null 2>&1").c_str()) == 0;
   }
   ~Certificates() { std::filesystem::remove_all(dir_); }
@@ -113,6 +119,22 @@ TEST_F(TlsTest, MutualTlsNeedsAClientCertificateAndProbesUseThePlaintextHealthPo
                                    grpc::InsecureChannelCredentials());
   EXPECT_TRUE(testing::WaitForHealth(*probe, HealthCheckResponse::SERVING));
   EXPECT_EQ(db_->Count("SELECT count(*) FROM feedback"), 1);
+}
+
+TEST_F(TlsTest, TheWrongCaFailsOnBothSides) {
+  auto server = Start(/*mutual=*/true);
+  ASSERT_NE(server, nullptr);
+  // The client does not trust the server's CA.
+  EXPECT_EQ(Submit(server->port(), certs_("other-ca.crt"), certs_("client.crt"),
+                   certs_("client.key"), "wrong-server-ca")
+                .code(),
+            absl::StatusCode::kUnavailable);
+  // The server does not trust the client's CA.
+  EXPECT_EQ(Submit(server->port(), certs_("ca.crt"), certs_("other.crt"), certs_("other.key"),
+                   "wrong-client-ca")
+                .code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM feedback"), 0);
 }
 
 TEST_F(TlsTest, PlaintextOnlyWhenAskedForExplicitly) {
