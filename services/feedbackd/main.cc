@@ -104,6 +104,8 @@ int CreateApiKey(const ServerOptions& options, const std::string& name,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A peer that goes away mid-write must cost an error code, not the process.
+  signal(SIGPIPE, SIG_IGN);
   CLI::App app{"feedbackd: customer feedback and complaint service"};
   app.require_subcommand(1);
   app.fallthrough();

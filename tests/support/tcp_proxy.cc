@@ -76,7 +76,8 @@ void TcpProxy::Pump(int a, int b) {
       if (n <= 0) return;
       ssize_t sent = 0;
       while (sent < n) {
-        const ssize_t w = write(fds[1 - i].fd, buffer + sent, n - sent);
+        // MSG_NOSIGNAL: a peer cut by Cut() must not raise SIGPIPE.
+        const ssize_t w = send(fds[1 - i].fd, buffer + sent, n - sent, MSG_NOSIGNAL);
         if (w <= 0) return;
         sent += w;
       }
