@@ -36,11 +36,6 @@ void BatchWriter::Stop() {
   threads_.clear();
 }
 
-size_t BatchWriter::queued() const {
-  absl::MutexLock lock(&mu_);
-  return queue_.size();
-}
-
 void BatchWriter::Run() {
   std::vector<PendingSubmit> submits;
   std::vector<Done> dones;

@@ -48,9 +48,6 @@ class BatchWriter {
   // Writes everything already queued, then stops the threads.
   void Stop();
 
-  // Jobs waiting right now.
-  size_t queued() const;
-
  private:
   using Done = absl::AnyInvocable<void(SubmitOutcome) &&>;
   void Run();
@@ -59,7 +56,7 @@ class BatchWriter {
 
   FeedbackStore& store_;
   const BatchWriterOptions options_;
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   std::deque<WriteJob> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;

@@ -107,11 +107,4 @@ void ConnectionPool::Release(std::unique_ptr<PooledConnection::Slot> slot, bool 
   idle_.push_back(std::move(slot));
 }
 
-void ConnectionPool::CloseIdle() {
-  std::vector<std::unique_ptr<PooledConnection::Slot>> closing;
-  absl::MutexLock lock(&mu_);
-  open_ -= static_cast<int>(idle_.size());
-  closing.swap(idle_);
-}
-
 }  // namespace feedback::storage

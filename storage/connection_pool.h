@@ -71,11 +71,6 @@ class ConnectionPool {
   // connection frees up within acquire_timeout.
   absl::StatusOr<PooledConnection> Acquire();
 
-  // Closes every idle connection (tests use it to simulate restarts).
-  void CloseIdle();
-
-  const PoolOptions& options() const { return options_; }
-
  private:
   friend class PooledConnection;
   void Release(std::unique_ptr<PooledConnection::Slot> slot, bool broken);

@@ -44,7 +44,6 @@ void NotificationListener::Run() {
       Collector key_collector(conn, kKeyRevokedChannel, revoked);
       conn.get_notifs();  // LISTEN is sent here at the latest
       if (sinks_.reconnected) sinks_.reconnected();
-      listening_ = true;
       while (!stop_.HasBeenNotified()) {
         conn.await_notification(0, 250000);
         for (; !revoked.empty(); revoked.pop_front()) {
@@ -62,12 +61,10 @@ void NotificationListener::Run() {
         }
       }
     } catch (const std::exception& e) {
-      listening_ = false;
       spdlog::warn("notification listener lost the database; reconnecting");
       stop_.WaitForNotificationWithTimeout(absl::Seconds(1));
     }
   }
-  listening_ = false;
 }
 
 }  // namespace feedback::storage

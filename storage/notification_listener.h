@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <string>
 #include <thread>
@@ -29,16 +28,12 @@ class NotificationListener {
   NotificationListener(std::string database_url, ComplaintStore& store, NotificationSinks sinks);
   ~NotificationListener();  // stops and joins
 
-  // True once LISTEN is in place (tests wait for it).
-  bool listening() const { return listening_.load(); }
-
  private:
   void Run();
 
   const std::string database_url_;
   ComplaintStore& store_;
   const NotificationSinks sinks_;
-  std::atomic<bool> listening_{false};
   absl::Notification stop_;
   std::thread thread_;
 };

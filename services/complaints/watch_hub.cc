@@ -46,9 +46,4 @@ void WatchHub::CloseAll() {
   }
 }
 
-size_t WatchHub::watchers() const {
-  absl::MutexLock lock(&mu_);
-  return subscriptions_.size();
-}
-
 }  // namespace feedback::services

@@ -47,12 +47,11 @@ class WatchHub {
   std::shared_ptr<Subscription> Subscribe(std::set<std::string> queues, Watcher* watcher);
   void Unsubscribe(const std::shared_ptr<Subscription>& subscription);
   void Publish(const storage::ComplaintEventRecord& event);
-  size_t watchers() const;
   // Closes every watcher (on shutdown, so streams do not hold it up).
   void CloseAll();
 
  private:
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   std::vector<std::shared_ptr<Subscription>> subscriptions_ ABSL_GUARDED_BY(mu_);
 };
 
