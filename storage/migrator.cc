@@ -117,10 +117,8 @@ absl::StatusOr<int> Migrator::Apply() {
 }
 
 absl::Status Migrator::CheckCurrent() {
-  absl::StatusOr<PooledConnection> conn = pool_.Acquire();
-  if (!conn.ok()) return conn.status();
-  try {
-    pqxx::read_transaction tx(conn->get());
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::Status {
+    pqxx::read_transaction tx(conn.get());
     const auto exists = tx.exec("SELECT to_regclass('schema_migrations') IS NOT NULL");
     std::map<int, std::string> applied;
     if (exists[0][0].as<bool>()) applied = ReadApplied(tx, kSelectApplied);
@@ -133,11 +131,7 @@ absl::Status Migrator::CheckCurrent() {
           "; run `feedbackd migrate`"));
     }
     return absl::OkStatus();
-  } catch (const std::exception& e) {
-    absl::Status status = StatusFromException(e);
-    if (IsConnectionLoss(status)) conn->MarkBroken();
-    return status;
-  }
+  });
 }
 
 }  // namespace feedback::storage

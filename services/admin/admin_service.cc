@@ -4,6 +4,7 @@
 #include "domain/text.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/blocking_call.h"
+#include "services/common/proto_time.h"
 
 namespace feedback::services {
 namespace {
@@ -30,11 +31,8 @@ void ToProto(const storage::ApiKeyRecord& k, v1::ApiKey& out) {
   out.set_role(ToProtoRole(k.role));
   for (const auto& q : k.queues) out.add_queues(q);
   out.set_key_prefix(k.key_prefix);
-  *out.mutable_created_at() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(k.created_at));
-  if (k.revoked_at) {
-    *out.mutable_revoked_at() =
-        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(*k.revoked_at));
-  }
+  *out.mutable_created_at() = ToProtoTime(k.created_at);
+  if (k.revoked_at) *out.mutable_revoked_at() = ToProtoTime(*k.revoked_at);
 }
 
 void ToProto(const domain::SlaPolicy& p, v1::SlaPolicy& out) {

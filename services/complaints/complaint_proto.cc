@@ -1,17 +1,12 @@
 #include "services/complaints/complaint_proto.h"
 
-#include "google/protobuf/util/time_util.h"
+#include "services/common/proto_time.h"
 
 namespace feedback::services {
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
 namespace {
 
 void SetTime(const std::optional<absl::Time>& t, google::protobuf::Timestamp* out) {
-  if (t) *out = ToTimestamp(*t);
+  if (t) *out = ToProtoTime(*t);
 }
 
 }  // namespace
@@ -31,13 +26,13 @@ void ToProto(const domain::Complaint& c, v1::Complaint& out) {
   out.set_subject(c.subject);
   out.set_description(c.description);
   out.set_assignee_id(c.assignee_id);
-  *out.mutable_created_at() = ToTimestamp(c.created_at);
-  *out.mutable_updated_at() = ToTimestamp(c.updated_at);
+  *out.mutable_created_at() = ToProtoTime(c.created_at);
+  *out.mutable_updated_at() = ToProtoTime(c.updated_at);
   if (c.first_response_at) SetTime(c.first_response_at, out.mutable_first_response_at());
   if (c.resolved_at) SetTime(c.resolved_at, out.mutable_resolved_at());
   if (c.closed_at) SetTime(c.closed_at, out.mutable_closed_at());
-  *out.mutable_first_response_due_at() = ToTimestamp(c.first_response_due_at);
-  *out.mutable_resolution_due_at() = ToTimestamp(c.resolution_due_at);
+  *out.mutable_first_response_due_at() = ToProtoTime(c.first_response_due_at);
+  *out.mutable_resolution_due_at() = ToProtoTime(c.resolution_due_at);
   out.set_sla_paused(c.sla_paused);
   out.set_first_response_breached(c.first_response_breached);
   out.set_resolution_breached(c.resolution_breached);
@@ -54,7 +49,7 @@ void ToProto(const storage::ComplaintEventRecord& e, v1::ComplaintEvent& out) {
   out.set_queue(e.queue);
   out.set_kind(static_cast<v1::ComplaintEventKind>(e.kind));
   out.set_actor(e.actor);
-  *out.mutable_occurred_at() = ToTimestamp(e.occurred_at);
+  *out.mutable_occurred_at() = ToProtoTime(e.occurred_at);
   out.mutable_before()->insert(e.before.begin(), e.before.end());
   out.mutable_after()->insert(e.after.begin(), e.after.end());
   out.set_detail(e.detail);
@@ -66,7 +61,7 @@ void ToProto(const storage::NoteRecord& n, v1::ComplaintNote& out) {
   out.set_author(n.author);
   out.set_body(n.body);
   out.set_visibility(n.is_public ? v1::NOTE_VISIBILITY_PUBLIC : v1::NOTE_VISIBILITY_INTERNAL);
-  *out.mutable_created_at() = ToTimestamp(n.created_at);
+  *out.mutable_created_at() = ToProtoTime(n.created_at);
 }
 
 void ToProto(const storage::FollowUpRecord& f, absl::Time now, v1::FollowUp& out) {
@@ -75,11 +70,11 @@ void ToProto(const storage::FollowUpRecord& f, absl::Time now, v1::FollowUp& out
   out.set_queue(f.queue);
   out.set_kind(static_cast<v1::FollowUpKind>(f.kind));
   out.set_status(f.done ? v1::FOLLOW_UP_STATUS_DONE : v1::FOLLOW_UP_STATUS_PENDING);
-  *out.mutable_due_at() = ToTimestamp(f.due_at);
+  *out.mutable_due_at() = ToProtoTime(f.due_at);
   out.set_note(f.note);
   out.set_outcome(f.outcome);
   out.set_created_by(f.created_by);
-  *out.mutable_created_at() = ToTimestamp(f.created_at);
+  *out.mutable_created_at() = ToProtoTime(f.created_at);
   if (f.completed_at) SetTime(f.completed_at, out.mutable_completed_at());
   out.set_overdue(!f.done && f.due_at < now);
 }

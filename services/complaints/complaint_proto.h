@@ -11,6 +11,4 @@ void ToProto(const storage::ComplaintEventRecord& e, v1::ComplaintEvent& out);
 void ToProto(const storage::NoteRecord& n, v1::ComplaintNote& out);
 void ToProto(const storage::FollowUpRecord& f, absl::Time now, v1::FollowUp& out);
 
-google::protobuf::Timestamp ToTimestamp(absl::Time t);
-
 }  // namespace feedback::services

@@ -6,6 +6,7 @@
 #include "domain/text.h"
 #include "services/common/blocking_call.h"
 #include "services/common/grpc_status.h"
+#include "services/common/proto_time.h"
 #include "services/complaints/complaint_proto.h"
 
 namespace feedback::services {
@@ -43,13 +44,13 @@ absl::Status CheckQueues(const google::protobuf::RepeatedPtrField<std::string>& 
   return absl::OkStatus();
 }
 
-absl::StatusOr<absl::Time> ToTime(const char* field, const google::protobuf::Timestamp& ts) {
-  if (ts.seconds() < 946684800LL || ts.seconds() > 253402300799LL || ts.nanos() < 0 ||
-      ts.nanos() > 999999999) {
-    return absl::InvalidArgumentError(std::string(field) +
-                                      ": must be a valid time after 2000-01-01");
+// A follow-up's due time: a well-formed Timestamp from 2000 on.
+absl::StatusOr<absl::Time> DueTime(const google::protobuf::Timestamp& ts) {
+  absl::StatusOr<absl::Time> t = FromProtoTime("due_at", ts);
+  if (!t.ok() || *t < absl::FromUnixSeconds(946684800)) {
+    return absl::InvalidArgumentError("due_at: must be a valid time after 2000-01-01");
   }
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+  return t;
 }
 
 // Streams events of the watched queues to one client; ends it with
@@ -380,7 +381,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ScheduleFollowUp(
       return absl::InvalidArgumentError("kind: must be CALLBACK, EMAIL or SURVEY");
     }
     if (!r->has_due_at()) return absl::InvalidArgumentError("due_at: is required");
-    absl::StatusOr<absl::Time> due = ToTime("due_at", r->due_at());
+    absl::StatusOr<absl::Time> due = DueTime(r->due_at());
     if (!due.ok()) return due.status();
     if (absl::Status st = CheckText("note", r->note(), domain::ComplaintLimits::kFollowUpText);
         !st.ok()) {

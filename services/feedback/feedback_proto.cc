@@ -1,6 +1,6 @@
 #include "services/feedback/feedback_proto.h"
 
-#include "google/protobuf/util/time_util.h"
+#include "services/common/proto_time.h"
 
 namespace feedback::services {
 namespace {
@@ -9,12 +9,9 @@ using google::protobuf::Timestamp;
 
 absl::Status CopyOccurredAt(bool has, const Timestamp& ts, domain::Submission& s) {
   if (!has) return absl::OkStatus();
-  // Timestamp's own valid range: 0001-01-01 to 9999-12-31, nanos 0-999999999.
-  if (ts.seconds() < -62135596800LL || ts.seconds() > 253402300799LL || ts.nanos() < 0 ||
-      ts.nanos() > 999999999) {
-    return absl::InvalidArgumentError("occurred_at: is not a valid timestamp");
-  }
-  s.occurred_at = absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+  absl::StatusOr<absl::Time> t = FromProtoTime("occurred_at", ts);
+  if (!t.ok()) return t.status();
+  s.occurred_at = *t;
   return absl::OkStatus();
 }
 
@@ -37,10 +34,6 @@ absl::StatusOr<domain::Submission> Common(const Request& r, domain::SubmitKind k
     return st;
   }
   return s;
-}
-
-Timestamp ToTimestamp(absl::Time t) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
 }
 
 }  // namespace
@@ -76,7 +69,7 @@ void FillResponse(const domain::SubmitResult& result, v1::SubmitRatingResponse& 
   response.set_feedback_id(result.csat_feedback_id);
   response.set_duplicate(result.duplicate);
   response.set_follow_up_complaint_id(result.follow_up_complaint_id);
-  *response.mutable_received_at() = ToTimestamp(result.received_at);
+  *response.mutable_received_at() = ToProtoTime(result.received_at);
 }
 
 void FillResponse(const domain::SubmitResult& result, int score,
@@ -84,7 +77,7 @@ void FillResponse(const domain::SubmitResult& result, int score,
   response.set_feedback_id(result.nps_feedback_id);
   response.set_duplicate(result.duplicate);
   response.set_follow_up_complaint_id(result.follow_up_complaint_id);
-  *response.mutable_received_at() = ToTimestamp(result.received_at);
+  *response.mutable_received_at() = ToProtoTime(result.received_at);
   response.set_category(static_cast<v1::NpsCategory>(domain::CategorizeNps(score)));
 }
 
@@ -94,7 +87,7 @@ void FillResponse(const domain::SubmitResult& result, const domain::Submission& 
   response.set_nps_feedback_id(result.nps_feedback_id);
   response.set_duplicate(result.duplicate);
   response.set_follow_up_complaint_id(result.follow_up_complaint_id);
-  *response.mutable_received_at() = ToTimestamp(result.received_at);
+  *response.mutable_received_at() = ToProtoTime(result.received_at);
   if (submission.nps_score) {
     response.set_nps_category(
         static_cast<v1::NpsCategory>(domain::CategorizeNps(*submission.nps_score)));

@@ -1,7 +1,7 @@
 #include "services/reports/reporting_service.h"
 
-#include "google/protobuf/util/time_util.h"
 #include "services/common/blocking_call.h"
+#include "services/common/proto_time.h"
 
 namespace feedback::services {
 namespace {
@@ -10,23 +10,16 @@ namespace {
 const std::vector<domain::Dimension> kFeedbackDimensions = {
     domain::Dimension::kChannel, domain::Dimension::kAgent, domain::Dimension::kQueue};
 
+// The range rules (2000-2100, 15-minute boundaries) are the domain's.
 absl::StatusOr<absl::Time> RequiredTime(const char* field, bool has,
                                         const google::protobuf::Timestamp& ts) {
   if (!has) return absl::InvalidArgumentError(std::string(field) + ": is required");
-  if (ts.seconds() < 0 || ts.seconds() > 253402300799LL || ts.nanos() < 0 ||
-      ts.nanos() > 999999999) {
-    return absl::InvalidArgumentError(std::string(field) + ": is not a valid timestamp");
-  }
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+  return FromProtoTime(field, ts);
 }
 
 template <typename Row>
 void FillKey(const storage::ReportKey& key, Row& row) {
-  *row.mutable_bucket_start() = ToTimestamp(key.bucket_start);
+  *row.mutable_bucket_start() = ToProtoTime(key.bucket_start);
   row.set_channel(static_cast<v1::Channel>(key.channel));
   row.set_agent_id(key.agent_id);
   row.set_queue(key.queue);
