@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace feedback::clients {
@@ -97,9 +98,21 @@ absl::StatusOr<Response> FeedbackClient::Call(const Request& request, Method met
     status = (stub_.get()->*method)(&context, request, &response);
     if (status.ok()) return response;
     if (!Retryable(status.error_code()) || attempt >= options_.max_attempts) break;
-    // Full jitter: sleep a random part of the current backoff.
+    // Full jitter: sleep a random part of the current backoff, but at least
+    // as long as a rate-limited server asked for.
     std::uniform_int_distribution<int64_t> jitter(0, absl::ToInt64Microseconds(backoff));
-    std::this_thread::sleep_for(std::chrono::microseconds(jitter(Rng())));
+    int64_t sleep_us = jitter(Rng());
+    const auto& trailers = context.GetServerTrailingMetadata();
+    if (auto hint = trailers.find("retry-after-ms"); hint != trailers.end()) {
+      int64_t hint_ms = 0;
+      if (absl::SimpleAtoi(absl::string_view(hint->second.data(), hint->second.size()),
+                           &hint_ms) &&
+          hint_ms > 0) {
+        sleep_us = std::max(sleep_us, std::min(hint_ms, absl::ToInt64Milliseconds(
+                                                            options_.max_backoff)) * 1000);
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
   return FromGrpc(status);

@@ -2,6 +2,9 @@
 
 #include <pqxx/connection>
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <unordered_set>
 #include <utility>
 
@@ -14,6 +17,7 @@ namespace feedback::storage {
 struct PooledConnection::Slot {
   std::unique_ptr<pqxx::connection> conn;
   std::unordered_set<std::string> prepared;
+  int64_t statement_timeout_ms = 0;  // 0: none
 };
 
 PooledConnection::PooledConnection(ConnectionPool& pool, std::unique_ptr<Slot> slot)
@@ -39,6 +43,17 @@ void PooledConnection::Prepare(const char* name, const char* sql) {
       throw;
     }
   }
+}
+
+void PooledConnection::LimitStatementsTo(absl::Time deadline) {
+  int64_t ms = 0;
+  if (deadline != absl::InfiniteFuture()) {
+    ms = std::clamp<int64_t>(absl::ToInt64Milliseconds(deadline - absl::Now()), 1,
+                             std::numeric_limits<int32_t>::max());
+  }
+  if (ms == 0 && slot_->statement_timeout_ms == 0) return;
+  slot_->conn->set_variable("statement_timeout", std::to_string(ms));
+  slot_->statement_timeout_ms = ms;
 }
 
 ConnectionPool::ConnectionPool(PoolOptions options) : options_(std::move(options)) {}

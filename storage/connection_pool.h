@@ -44,6 +44,10 @@ class PooledConnection {
   // Prepares `sql` under `name` on this connection unless already done.
   void Prepare(const char* name, const char* sql);
 
+  // Makes the statements that follow on this connection end (PostgreSQL's
+  // statement_timeout) by `deadline`; InfiniteFuture lifts the limit. Costs
+  // a round trip only when the limit changes.
+  void LimitStatementsTo(absl::Time deadline);
   // Marks the connection as unusable: the pool closes it instead of reusing.
   void MarkBroken() { broken_ = true; }
 

@@ -74,6 +74,7 @@ absl::StatusOr<int> Migrator::Apply() {
   if (!conn.ok()) return conn.status();
   bool locked = false;
   try {
+    conn->LimitStatementsTo(absl::InfiniteFuture());
     {
       pqxx::nontransaction tx(conn->get());
       tx.exec(absl::StrCat("SELECT pg_advisory_lock(", kMigrationLockId, ")"));

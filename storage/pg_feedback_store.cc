@@ -85,6 +85,12 @@ constexpr char kPruneKeysSql[] = R"sql(
 DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
   SELECT ctid FROM idempotency_keys WHERE received_at < $1::timestamptz LIMIT $2)))sql";
 
+constexpr char kBlankComments[] = "feedback_blank_comments";
+constexpr char kBlankCommentsSql[] = R"sql(
+UPDATE feedback SET comment = NULL WHERE id = ANY (ARRAY(
+  SELECT id FROM feedback
+  WHERE comment IS NOT NULL AND received_at < $1::timestamptz LIMIT $2)))sql";
+
 constexpr char kSetFollowUp[] = "idempotency_set_follow_up";
 constexpr char kSetFollowUpSql[] = R"sql(
 UPDATE idempotency_keys k SET follow_up_complaint_id = u.complaint_id
@@ -299,6 +305,17 @@ absl::StatusOr<int64_t> PgFeedbackStore::PruneIdempotencyRecords(absl::Time befo
     conn.Prepare(kPruneKeys, kPruneKeysSql);
     pqxx::work tx(conn.get());
     const pqxx::result r = tx.exec_prepared(kPruneKeys, PgTime(before), limit);
+    tx.commit();
+    return static_cast<int64_t>(r.affected_rows());
+  });
+}
+
+absl::StatusOr<int64_t> PgFeedbackStore::BlankCommentsReceivedBefore(absl::Time before,
+                                                                     int limit) {
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
+    conn.Prepare(kBlankComments, kBlankCommentsSql);
+    pqxx::work tx(conn.get());
+    const pqxx::result r = tx.exec_prepared(kBlankComments, PgTime(before), limit);
     tx.commit();
     return static_cast<int64_t>(r.affected_rows());
   });

@@ -23,6 +23,10 @@ class PgFeedbackStore final : public FeedbackStore {
   // returns how many. Requests older than that are then treated as new.
   absl::StatusOr<int64_t> PruneIdempotencyRecords(absl::Time before, int limit);
 
+  // Blanks (sets NULL) the free-text comment of up to `limit` feedback rows
+  // received before `before`; returns how many. Scores stay.
+  absl::StatusOr<int64_t> BlankCommentsReceivedBefore(absl::Time before, int limit);
+
  private:
   ConnectionPool& pool_;
   const domain::ClosedLoopRule rule_;

@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "storage/connection_pool.h"
+#include "storage/statement_deadline.h"
 
 namespace feedback::storage {
 
@@ -20,13 +21,20 @@ bool IsConnectionLoss(const absl::Status& status);
 
 // Runs `fn(PooledConnection&)` on a pooled connection and returns its
 // result; exceptions become a Status (see StatusFromException) and a lost
-// connection is discarded instead of being returned to the pool.
+// connection is discarded instead of being returned to the pool. Honours
+// the thread's ScopedStatementDeadline: DEADLINE_EXCEEDED without touching
+// the database once it has passed, and statements cut off when it passes.
 template <typename Fn>
 auto RunWithConnection(ConnectionPool& pool, Fn&& fn)
     -> decltype(fn(std::declval<PooledConnection&>())) {
+  const absl::Time deadline = CurrentStatementDeadline();
+  if (deadline <= absl::Now()) {
+    return absl::DeadlineExceededError("deadline passed before the database was reached");
+  }
   absl::StatusOr<PooledConnection> conn = pool.Acquire();
   if (!conn.ok()) return conn.status();
   try {
+    conn->LimitStatementsTo(deadline);
     return fn(*conn);
   } catch (const std::exception& e) {
     absl::Status status = StatusFromException(e);

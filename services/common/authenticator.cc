@@ -4,10 +4,14 @@
 
 #include <utility>
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <string>
 
 #include "domain/access.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 
 namespace feedback::services {
 namespace {
@@ -32,16 +36,45 @@ std::string_view BearerKey(std::string_view header) {
 }  // namespace
 
 Authenticator::Authenticator(storage::ApiKeyStore& store, WorkerPool& workers,
-                             const domain::Clock& clock, absl::Duration cache_ttl)
-    : store_(store), workers_(workers), clock_(clock), cache_ttl_(cache_ttl) {}
+                             const domain::Clock& clock, absl::Duration cache_ttl,
+                             RateLimit rate_limit)
+    : store_(store),
+      workers_(workers),
+      clock_(clock),
+      cache_ttl_(cache_ttl),
+      rate_limit_(rate_limit) {}
 
-void Authenticator::Authenticate(const grpc::CallbackServerContext& context,
-                                 std::string_view rpc, Then then) {
-  then = [rpc = std::string(rpc), then = std::move(then)](
+absl::Duration Authenticator::TakeToken(const domain::Caller& caller) {
+  if (rate_limit_.calls_per_second <= 0) return absl::ZeroDuration();
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&buckets_mu_);
+  auto it = buckets_.find(caller.key_id);
+  if (it == buckets_.end()) {
+    if (buckets_.size() >= kMaxCachedKeys) buckets_.clear();
+    const double burst =
+        rate_limit_.burst > 0 ? rate_limit_.burst : std::ceil(rate_limit_.calls_per_second);
+    it = buckets_.emplace(caller.key_id, domain::TokenBucket(rate_limit_.calls_per_second, burst))
+             .first;
+  }
+  return it->second.TryTake(now);
+}
+
+void Authenticator::Authenticate(grpc::CallbackServerContext& context, std::string_view rpc,
+                                 Then then) {
+  then = [this, &context, rpc = std::string(rpc), then = std::move(then)](
              absl::StatusOr<domain::Caller> caller) mutable {
     if (caller.ok()) {
       if (absl::Status allowed = domain::AuthorizeRpc(rpc, *caller); !allowed.ok()) {
         caller = allowed;
+      }
+    }
+    if (caller.ok()) {
+      if (const absl::Duration wait = TakeToken(*caller); wait > absl::ZeroDuration()) {
+        const int64_t wait_ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))));
+        context.AddTrailingMetadata("retry-after-ms", std::to_string(wait_ms));
+        caller = absl::ResourceExhaustedError(absl::StrCat(
+            "rate limit: this API key may make ", rate_limit_.calls_per_second,
+            " calls per second; retry after ", wait_ms, " ms"));
       }
     }
     std::move(then)(std::move(caller));

@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "domain/api_keys.h"
 #include "domain/clock.h"
+#include "domain/token_bucket.h"
 #include "services/common/worker_pool.h"
 #include "storage/api_key_store.h"
 
@@ -18,6 +19,14 @@ class CallbackServerContext;
 }
 
 namespace feedback::services {
+
+// Calls per second each API key may make (a token bucket per key and server
+// process); 0 means unlimited. `burst`: how many calls may come at once after
+// a quiet spell (0: one second's worth).
+struct RateLimit {
+  double calls_per_second = 0;
+  double burst = 0;
+};
 
 // Authenticates every call from its own `authorization: Bearer <key>`
 // metadata (never from the connection). Recently confirmed keys are served
@@ -30,15 +39,16 @@ class Authenticator {
   using Then = absl::AnyInvocable<void(absl::StatusOr<domain::Caller>) &&>;
 
   Authenticator(storage::ApiKeyStore& store, WorkerPool& workers, const domain::Clock& clock,
-                absl::Duration cache_ttl);
+                absl::Duration cache_ttl, RateLimit rate_limit = {});
 
   // Calls `then` exactly once with the caller, or UNAUTHENTICATED (no or
   // unknown key), PERMISSION_DENIED (the key's role may not call `rpc`, see
   // domain::AuthorizeRpc), UNAVAILABLE (database down) or
-  // RESOURCE_EXHAUSTED. Runs `then` inline when the key is cached, else on a
-  // worker thread. `rpc` is the full method name,
-  // "feedback.v1.ComplaintService/GetComplaint".
-  void Authenticate(const grpc::CallbackServerContext& context, std::string_view rpc, Then then);
+  // RESOURCE_EXHAUSTED (server overloaded, or the key's rate limit: then the
+  // call's trailing metadata holds `retry-after-ms`). Runs `then` inline
+  // when the key is cached, else on a worker thread. `rpc` is the full
+  // method name, "feedback.v1.ComplaintService/GetComplaint".
+  void Authenticate(grpc::CallbackServerContext& context, std::string_view rpc, Then then);
 
   // Same, from the raw metadata value.
   void AuthenticateHeader(std::string_view authorization, Then then);
@@ -50,6 +60,9 @@ class Authenticator {
   void ForgetAll();
 
  private:
+  // Zero when `caller` may make one more call now, else how long to wait.
+  absl::Duration TakeToken(const domain::Caller& caller);
+
   struct Entry {
     domain::Caller caller;
     absl::Time checked_at;
@@ -61,6 +74,9 @@ class Authenticator {
   const absl::Duration cache_ttl_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);  // by key hash
+  const RateLimit rate_limit_;
+  absl::Mutex buckets_mu_;
+  absl::flat_hash_map<int64_t, domain::TokenBucket> buckets_ ABSL_GUARDED_BY(buckets_mu_);  // by key id
 };
 
 }  // namespace feedback::services

@@ -44,7 +44,7 @@ struct FeedbackServer::Parts {
         writer(store, o.writer),
         workers(o.auth_threads, 10000),
         db_workers(o.db_threads, 5000),
-        auth(keys, workers, clock, o.key_cache_ttl),
+        auth(keys, workers, clock, o.key_cache_ttl, o.rate_limit),
         ingestor(writer, clock),
         feedback_service(auth, ingestor),
         complaint_service(auth, db_workers, complaints, hub, clock),
@@ -179,6 +179,7 @@ bool FeedbackServer::serving() const { return parts_->serving.load(); }
 
 void FeedbackServer::MonitorLoop() {
   absl::Time next_prune = absl::Now();
+  absl::Time next_retention = absl::Now();
   do {
     const absl::Status status = parts_->migrator.CheckCurrent();
     const bool ok = status.ok();
@@ -198,6 +199,17 @@ void FeedbackServer::MonitorLoop() {
       // Keep going while there is a backlog; otherwise look again later.
       next_prune = absl::Now() + (pruned.ok() && *pruned == 10000 ? absl::ZeroDuration()
                                                                    : absl::Minutes(10));
+    }
+    if (ok && options_.comment_retention > absl::ZeroDuration() &&
+        absl::Now() >= next_retention) {
+      constexpr int kChunk = 5000;
+      absl::StatusOr<int64_t> blanked = parts_->store.BlankCommentsReceivedBefore(
+          parts_->clock.Now() - options_.comment_retention, kChunk);
+      if (blanked.ok() && *blanked > 0) spdlog::info("retention: blanked {} comment(s)", *blanked);
+      if (!blanked.ok()) spdlog::warn("retention: {}", blanked.status().ToString());
+      next_retention = absl::Now() + (blanked.ok() && *blanked == kChunk
+                                          ? absl::ZeroDuration()
+                                          : options_.retention_interval);
     }
   } while (!stop_monitor_.WaitForNotificationWithTimeout(options_.health_interval));
 }

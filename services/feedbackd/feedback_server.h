@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "domain/clock.h"
 #include "domain/complaint.h"
+#include "services/common/authenticator.h"
 #include "storage/batch_writer.h"
 
 namespace grpc {
@@ -37,6 +38,8 @@ struct ServerOptions {
   // Threads for API-key lookups that miss the in-memory cache.
   int auth_threads = 2;
   absl::Duration key_cache_ttl = absl::Seconds(1);
+  // Per-API-key call rate limit (off by default).
+  RateLimit rate_limit;
   // How often the database is probed for the health status.
   absl::Duration health_interval = absl::Seconds(1);
   // How long in-flight calls may take to finish after SIGTERM.
@@ -49,6 +52,11 @@ struct ServerOptions {
   absl::Duration sla_interval = absl::Seconds(5);
   // RESOLVED complaints close by themselves after this long.
   absl::Duration auto_close_after = absl::Hours(24 * 7);
+  // Free-text feedback comments older than this (by received time) are
+  // blanked by a background worker; zero: kept.
+  absl::Duration comment_retention = absl::ZeroDuration();
+  // How often that worker looks.
+  absl::Duration retention_interval = absl::Minutes(10);
   // Which scores open a follow-up complaint.
   domain::ClosedLoopRule closed_loop;
   // The clock of the SLA worker and of complaint calls; nullptr: the wall clock.

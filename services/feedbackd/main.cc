@@ -211,6 +211,23 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(-1, 10))
       ->capture_default_str();
 
+  int comment_retention_days = 0;
+  serve->add_option("--comment_retention_days", comment_retention_days,
+                    "Blank free-text feedback comments older than this many days (0: keep)")
+      ->envname("FEEDBACK_COMMENT_RETENTION_DAYS")
+      ->check(CLI::Range(0, 36500))
+      ->capture_default_str();
+  serve->add_option("--rate_limit_per_key", options.rate_limit.calls_per_second,
+                    "Calls per second each API key may make (0: unlimited)")
+      ->envname("FEEDBACK_RATE_LIMIT_PER_KEY")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  serve->add_option("--rate_limit_burst", options.rate_limit.burst,
+                    "Calls a key may make at once after a quiet spell (0: one second's worth)")
+      ->envname("FEEDBACK_RATE_LIMIT_BURST")
+      ->check(CLI::Range(0.0, 1e7))
+      ->capture_default_str();
+
   app.add_subcommand("migrate", "Apply pending database migrations (safe to run concurrently)");
 
   CLI::App* rollups = app.add_subcommand(
@@ -241,6 +258,8 @@ int main(int argc, char** argv) {
   options.key_cache_ttl = absl::Milliseconds(key_cache_ttl_ms);
   options.sla_interval = absl::Milliseconds(sla_interval_ms);
   options.auto_close_after = absl::Hours(24 * auto_close_days);
+  options.comment_retention =
+      comment_retention_days > 0 ? absl::Hours(24) * comment_retention_days : absl::ZeroDuration();
 
   if (serve->parsed()) return Serve(options);
   if (app.got_subcommand("migrate")) return Migrate(options);

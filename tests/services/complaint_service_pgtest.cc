@@ -4,6 +4,9 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <pqxx/connection>
+#include <pqxx/transaction>
+
 #include <atomic>
 #include <thread>
 
@@ -82,6 +85,42 @@ class ComplaintServiceTest : public ::testing::Test {
   testing::TestServer server_;
   std::unique_ptr<ComplaintService::Stub> stub_;
 };
+
+TEST_F(ComplaintServiceTest, ACallPastItsDeadlineLetsGoOfTheDatabase) {
+  Start();
+  const v1::Complaint c = File(Filing("deadline-1"));
+  // Someone else holds the complaint's row lock, so a note has to wait.
+  pqxx::connection blocker(db_->url());
+  pqxx::work lock(blocker);
+  lock.exec_params("SELECT 1 FROM complaints WHERE id = $1::uuid FOR UPDATE", c.id());
+
+  v1::AddComplaintNoteRequest note;
+  note.set_id(c.id());
+  note.set_body("Called the customer back");
+  note.set_visibility(v1::NOTE_VISIBILITY_INTERNAL);
+  v1::AddComplaintNoteResponse noted;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + key_);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    const grpc::Status st = stub_->AddComplaintNote(&context, note, &noted);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << st.error_message();
+  }
+  // The server's statement gives up at the call's deadline instead of
+  // holding a connection and a worker until the lock is released.
+  int64_t waiting = -1;
+  for (int i = 0; i < 50 && waiting != 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    waiting = db_->Count(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND datname = current_database()");
+  }
+  EXPECT_EQ(waiting, 0);
+  lock.abort();
+  EXPECT_TRUE(Call(&ComplaintService::Stub::AddComplaintNote, note, noted).ok());
+  // Only the note added after the lock went away was stored.
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM complaint_notes"), 1);
+}
 
 TEST_F(ComplaintServiceTest, AnAgentClaimsNotesWaitsResolvesAndSeesTheHistory) {
   Start();

@@ -257,6 +257,38 @@ TEST_F(PgFeedbackStoreTest, PrunesOnlyIdempotencyRecordsPastRetention) {
   EXPECT_EQ(db_->Count("SELECT count(*) FROM feedback"), 2);  // feedback stays
 }
 
+TEST_F(PgFeedbackStoreTest, RetentionBlanksOnlyOldCommentsAndKeepsTheScores) {
+  std::vector<PendingSubmit> batch;
+  for (int i = 0; i < 5; ++i) {
+    PendingSubmit old = Rating("old" + std::to_string(i), 1 + i);
+    old.submission.comment = "old comment " + std::to_string(i);
+    batch.push_back(old);
+  }
+  PendingSubmit recent = Rating("new", 2);
+  recent.submission.comment = "recent comment";
+  recent.received_at = kReceived + absl::Hours(48);
+  batch.push_back(recent);
+  Write(batch);
+  const int64_t rollup_before = db_->Count("SELECT sum(responses) FROM feedback_rollup");
+
+  // In chunks: 3, then the remaining 2, then nothing.
+  auto first = store_->BlankCommentsReceivedBefore(kReceived + absl::Hours(24), 3);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, 3);
+  auto second = store_->BlankCommentsReceivedBefore(kReceived + absl::Hours(24), 3);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(*second, 2);
+  auto third = store_->BlankCommentsReceivedBefore(kReceived + absl::Hours(24), 3);
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(*third, 0);
+
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM feedback WHERE comment IS NOT NULL"), 1);
+  EXPECT_EQ(db_->Query("SELECT comment FROM feedback WHERE comment IS NOT NULL")[0][0].c_str(),
+            std::string("recent comment"));
+  EXPECT_EQ(db_->Count("SELECT sum(score) FROM feedback"), 1 + 2 + 3 + 4 + 5 + 2);
+  EXPECT_EQ(db_->Count("SELECT sum(responses) FROM feedback_rollup"), rollup_before);
+}
+
 TEST_F(PgFeedbackStoreTest, ArrayLiteralsRoundTripAnyText) {
   const std::vector<std::string> values = {"", "plain", "a,b", "{x}", "\"q\"", "back\\slash",
                                            "NULL", " spaced ", "multi\nline", "é€😀"};
