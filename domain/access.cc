@@ -35,6 +35,8 @@ const Right kRights[] = {
     {"feedback.v1.ComplaintService/AssignComplaint", {R::kSupervisor}},
     {"feedback.v1.ReportingService/GetSatisfactionReport", {R::kManager}},
     {"feedback.v1.ReportingService/GetNpsReport", {R::kManager}},
+    {"feedback.v1.ReportingService/GetComplaintReport", {R::kManager}},
+    {"feedback.v1.ReportingService/GetRetentionReport", {R::kManager}},
     // AdminService: admins only (they pass every check above).
 };
 

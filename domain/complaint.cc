@@ -1,5 +1,7 @@
 #include "domain/complaint.h"
 
+#include <algorithm>
+
 #include <array>
 
 #include "domain/text.h"
@@ -168,6 +170,26 @@ void ApplyEscalation(Complaint& c, const SlaPolicies& policies) {
   ++c.escalation_level;
   if (c.escalation_level == 2 && c.priority < Priority::kUrgent) {
     ApplyPriority(c, static_cast<Priority>(static_cast<int>(c.priority) + 1), policies);
+  }
+}
+
+bool NeedsElapsed(const Complaint& c) {
+  return c.first_response_at.has_value() != c.first_response_business.has_value() ||
+         c.resolved_at.has_value() != c.resolution_business.has_value();
+}
+
+void RecordElapsed(Complaint& c, const SlaPolicies& policies) {
+  const SlaPolicy& policy = PolicyFor(policies, c.priority);
+  if (!c.first_response_at) {
+    c.first_response_business.reset();
+  } else if (!c.first_response_business) {
+    c.first_response_business = policy.calendar.Between(c.created_at, *c.first_response_at);
+  }
+  if (!c.resolved_at) {
+    c.resolution_business.reset();
+  } else if (!c.resolution_business) {
+    c.resolution_business = std::max(
+        absl::ZeroDuration(), policy.calendar.Between(c.created_at, *c.resolved_at) - c.paused_business);
   }
 }
 

@@ -84,6 +84,11 @@ struct Complaint {
   std::string source_feedback_id;
   std::string resolution_code;
   int64_t version = 1;  // the etag
+  // Business time from creation to the first response / to the resolution
+  // (time waiting on the customer excluded), once they happened; reports
+  // read them. See RecordElapsed.
+  std::optional<absl::Duration> first_response_business;
+  std::optional<absl::Duration> resolution_business;
 };
 
 // Limits of complaint texts (code points).
@@ -132,6 +137,14 @@ void ApplyEscalation(Complaint& c, const SlaPolicies& policies);
 // new breach. Returns the names of the new breaches ("first_response",
 // "resolution"); empty when nothing changed.
 std::vector<std::string> ApplyBreaches(Complaint& c, const SlaPolicies& policies, absl::Time now);
+
+// True when RecordElapsed would change `c`.
+bool NeedsElapsed(const Complaint& c);
+
+// Fills first_response_business / resolution_business once the first
+// response / resolution has happened (in the calendar of `c`'s priority),
+// and forgets the resolution time when a reopen cleared resolved_at.
+void RecordElapsed(Complaint& c, const SlaPolicies& policies);
 
 // The fields that differ between two versions, as (before, after) text
 // maps for the audit trail. Never includes customer details or texts.

@@ -128,3 +128,134 @@ void NpsStats::Add(const NpsStats& other) {
 }
 
 }  // namespace feedback::domain
+
+namespace feedback::domain {
+namespace {
+
+constexpr double kGamma = 1.02;
+
+double Percent(int64_t part, int64_t whole) {
+  return whole == 0 ? 0 : static_cast<double>(part) * 100.0 / static_cast<double>(whole);
+}
+
+}  // namespace
+
+int TimeHistogram::Bin(int64_t seconds) {
+  if (seconds <= 0) return 0;
+  return 1 + static_cast<int>(std::floor(std::log(static_cast<double>(seconds)) / std::log(kGamma)));
+}
+
+double TimeHistogram::Estimate(int bin) {
+  if (bin <= 0) return 0;
+  const double lower = std::pow(kGamma, bin - 1);
+  const double upper = lower * kGamma;
+  return 2 * lower * upper / (lower + upper);
+}
+
+void TimeHistogram::Add(int bin, int64_t count) {
+  if (count == 0) return;
+  bins_[bin] += count;
+  count_ += count;
+}
+
+void TimeHistogram::Add(const TimeHistogram& other) {
+  for (const auto& [bin, n] : other.bins_) Add(bin, n);
+}
+
+double TimeHistogram::Percentile(double p) const {
+  if (count_ <= 0) return 0;
+  const int64_t rank = std::max<int64_t>(
+      1, static_cast<int64_t>(std::ceil(p * static_cast<double>(count_) - 1e-9)));
+  int64_t seen = 0;
+  for (const auto& [bin, n] : bins_) {
+    seen += n;
+    if (seen >= rank) return Estimate(bin);
+  }
+  return Estimate(bins_.rbegin()->first);
+}
+
+double ComplaintStats::resolution_rate_percent() const { return Percent(resolved, opened); }
+double ComplaintStats::first_response_sla_met_percent() const {
+  return Percent(first_response_met, first_response_met + first_response_missed);
+}
+double ComplaintStats::resolution_sla_met_percent() const {
+  return Percent(resolution_met, resolution_met + resolution_missed);
+}
+double ComplaintStats::reopened_percent() const { return Percent(reopened, opened); }
+double ComplaintStats::resolution_csat_percent() const {
+  return Percent(ratings_satisfied, ratings);
+}
+
+void ComplaintStats::Add(const ComplaintStats& o) {
+  opened += o.opened;
+  resolved += o.resolved;
+  reopened += o.reopened;
+  escalated += o.escalated;
+  first_response_met += o.first_response_met;
+  first_response_missed += o.first_response_missed;
+  resolution_met += o.resolution_met;
+  resolution_missed += o.resolution_missed;
+  ratings += o.ratings;
+  ratings_satisfied += o.ratings_satisfied;
+  backlog_open_at_end += o.backlog_open_at_end;
+  first_response.Add(o.first_response);
+  resolution.Add(o.resolution);
+}
+
+double RetentionStats::return_rate_percent() const { return Percent(returning, previous_active); }
+double RetentionStats::churn_rate_percent() const {
+  return previous_active == 0 ? 0 : 100.0 - return_rate_percent();
+}
+double RetentionStats::complainants_resolved_return_rate_percent() const {
+  return Percent(complainants_resolved_returned, complainants_resolved);
+}
+double RetentionStats::complainants_unresolved_return_rate_percent() const {
+  return Percent(complainants_unresolved_returned, complainants_unresolved);
+}
+
+void RetentionStats::Add(const RetentionStats& o) {
+  active += o.active;
+  previous_active += o.previous_active;
+  returning += o.returning;
+  complainants_resolved += o.complainants_resolved;
+  complainants_resolved_returned += o.complainants_resolved_returned;
+  complainants_unresolved += o.complainants_unresolved;
+  complainants_unresolved_returned += o.complainants_unresolved_returned;
+}
+
+namespace {
+
+// The first instant of local day `day` (the transition when midnight is
+// skipped).
+absl::Time StartOfDay(absl::CivilDay day, absl::TimeZone zone) {
+  const absl::TimeZone::TimeInfo at = zone.At(absl::CivilSecond(day));
+  return at.kind == absl::TimeZone::TimeInfo::SKIPPED ? at.trans : at.pre;
+}
+
+absl::CivilDay ShiftBucket(absl::CivilDay day, Bucket bucket, int steps) {
+  if (bucket == Bucket::kWeek) return day + 7 * steps;
+  if (bucket == Bucket::kMonth) return absl::CivilDay(absl::CivilMonth(day) + steps);
+  return day + steps;
+}
+
+}  // namespace
+
+absl::Time BucketStart(absl::Time t, absl::TimeZone zone, Bucket bucket) {
+  absl::CivilDay day = absl::ToCivilDay(t, zone);
+  if (bucket == Bucket::kWeek) {
+    day -= (static_cast<int>(absl::GetWeekday(day)) -
+            static_cast<int>(absl::Weekday::monday) + 7) % 7;
+  }
+  if (bucket == Bucket::kMonth) day = absl::CivilDay(absl::CivilMonth(day));
+  return StartOfDay(day, zone);
+}
+
+absl::Time PreviousBucketStart(absl::Time bucket_start, absl::TimeZone zone, Bucket bucket) {
+  return StartOfDay(ShiftBucket(absl::ToCivilDay(bucket_start, zone), bucket, -1), zone);
+}
+
+absl::Time NextBucketStart(absl::Time bucket_start, absl::TimeZone zone, Bucket bucket) {
+  return StartOfDay(ShiftBucket(absl::ToCivilDay(bucket_start, zone), bucket, 1), zone);
+}
+
+}  // namespace feedback::domain

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -62,5 +63,79 @@ struct NpsStats {
   double margin_of_error_95() const;
   void Add(const NpsStats& other);
 };
+
+// Durations in whole seconds, counted in logarithmic bins: bin 0 holds 0,
+// bin b >= 1 holds [1.02^(b-1), 1.02^b). Mergeable by adding counts; a
+// percentile read from it is within 1% of the exact nearest-rank value
+// (the bin's harmonic midpoint is within (1.02-1)/(1.02+1) of every value
+// in the bin). The database computes the same bins (time_bin in
+// migrations/0006).
+class TimeHistogram {
+ public:
+  static int Bin(int64_t seconds);
+  // The value reported for a bin.
+  static double Estimate(int bin);
+
+  void Add(int bin, int64_t count);
+  void Add(const TimeHistogram& other);
+  int64_t count() const { return count_; }
+  // Nearest-rank percentile (p in (0, 1]): the estimate of the bin holding
+  // the ceil(p * count)-th smallest value; 0 when empty.
+  double Percentile(double p) const;
+
+ private:
+  std::map<int, int64_t> bins_;
+  int64_t count_ = 0;
+};
+
+// What a cohort of complaints has become. Exact counts; times from
+// TimeHistogram.
+struct ComplaintStats {
+  int64_t opened = 0;
+  int64_t resolved = 0;
+  int64_t reopened = 0;
+  int64_t escalated = 0;
+  int64_t first_response_met = 0;
+  int64_t first_response_missed = 0;
+  int64_t resolution_met = 0;
+  int64_t resolution_missed = 0;
+  int64_t ratings = 0;
+  int64_t ratings_satisfied = 0;
+  int64_t backlog_open_at_end = 0;
+  TimeHistogram first_response;
+  TimeHistogram resolution;
+
+  double resolution_rate_percent() const;        // resolved / opened
+  double first_response_sla_met_percent() const;  // met / (met + missed)
+  double resolution_sla_met_percent() const;
+  double reopened_percent() const;                // reopened / opened
+  double resolution_csat_percent() const;         // satisfied / ratings
+  void Add(const ComplaintStats& other);
+};
+
+// One bucket of the retention report.
+struct RetentionStats {
+  int64_t active = 0;
+  int64_t previous_active = 0;
+  int64_t returning = 0;  // active in this bucket and the previous one
+  int64_t complainants_resolved = 0;
+  int64_t complainants_resolved_returned = 0;
+  int64_t complainants_unresolved = 0;
+  int64_t complainants_unresolved_returned = 0;
+
+  double return_rate_percent() const;  // returning / previous_active
+  double churn_rate_percent() const;   // 100 - return rate; 0 without previous actives
+  double complainants_resolved_return_rate_percent() const;
+  double complainants_unresolved_return_rate_percent() const;
+  void Add(const RetentionStats& other);
+};
+
+// Local bucket arithmetic in `zone` for DAY, WEEK (Monday) and MONTH, as
+// PostgreSQL's date_trunc(unit, t, zone) computes bucket starts: the start
+// of the bucket holding `t`, and the starts of the buckets before and after
+// the one starting at `bucket_start`.
+absl::Time BucketStart(absl::Time t, absl::TimeZone zone, Bucket bucket);
+absl::Time PreviousBucketStart(absl::Time bucket_start, absl::TimeZone zone, Bucket bucket);
+absl::Time NextBucketStart(absl::Time bucket_start, absl::TimeZone zone, Bucket bucket);
 
 }  // namespace feedback::domain

@@ -17,6 +17,8 @@
 #include "storage/pg_status.h"
 
 namespace feedback::storage {
+domain::SlaPolicies ReadPolicies(pqxx::transaction_base& tx);
+
 namespace {
 
 using domain::Complaint;
@@ -31,7 +33,8 @@ constexpr char kColumns[] = R"sql(
   epoch_us(resolved_at), epoch_us(closed_at), epoch_us(first_response_due_at),
   epoch_us(resolution_due_at), sla_paused, epoch_us(paused_at), paused_business_seconds,
   first_response_breached, resolution_breached, escalation_level, reopen_count,
-  coalesce(source_feedback_id::text, ''), coalesce(resolution_code, ''), version)sql";
+  coalesce(source_feedback_id::text, ''), coalesce(resolution_code, ''), version,
+  first_response_seconds, resolution_seconds)sql";
 
 constexpr char kInsertComplaintsSql[] = R"sql(
 INSERT INTO complaints (id, status, priority, queue, category, channel, customer_id,
@@ -62,7 +65,8 @@ UPDATE complaints SET status = $2, priority = $3, queue = $4, category = $5,
   resolution_due_at = $12::timestamptz, sla_paused = $13,
   paused_at = NULLIF($14, '')::timestamptz, paused_business_seconds = $15,
   first_response_breached = $16, resolution_breached = $17, escalation_level = $18,
-  reopen_count = $19, resolution_code = NULLIF($20, ''), version = $21
+  reopen_count = $19, resolution_code = NULLIF($20, ''), version = $21,
+  first_response_seconds = NULLIF($22, '')::bigint, resolution_seconds = NULLIF($23, '')::bigint
 WHERE id = $1::uuid)sql";
 
 constexpr char kInsertEventSql[] = R"sql(
@@ -119,6 +123,8 @@ Complaint ComplaintFromRow(const pqxx::row& r) {
   c.source_feedback_id = r[28].as<std::string>();
   c.resolution_code = r[29].as<std::string>();
   c.version = r[30].as<int64_t>();
+  if (!r[31].is_null()) c.first_response_business = absl::Seconds(r[31].as<int64_t>());
+  if (!r[32].is_null()) c.resolution_business = absl::Seconds(r[32].as<int64_t>());
   return c;
 }
 
@@ -185,7 +191,13 @@ absl::Status Missing(const domain::QueueScope& scope, const char* field, const c
   return scope.all() ? NotFound(field, what) : domain::QueueScope::Denied();
 }
 
-void UpdateComplaint(pqxx::transaction_base& tx, const Complaint& c) {
+std::string SecondsOrEmpty(const std::optional<absl::Duration>& d) {
+  return d ? std::to_string(absl::ToInt64Seconds(*d)) : std::string();
+}
+
+// Writes `c` back, with its business-time figures brought up to date.
+void UpdateComplaint(pqxx::transaction_base& tx, Complaint& c) {
+  if (domain::NeedsElapsed(c)) domain::RecordElapsed(c, ReadPolicies(tx));
   tx.exec_params(kUpdateComplaintSql, c.id, static_cast<int>(c.status),
                  static_cast<int>(c.priority), c.queue, c.category, c.assignee_id,
                  PgTime(c.updated_at), PgTimeOrEmpty(c.first_response_at),
@@ -193,7 +205,8 @@ void UpdateComplaint(pqxx::transaction_base& tx, const Complaint& c) {
                  PgTime(c.first_response_due_at), PgTime(c.resolution_due_at), c.sla_paused,
                  PgTimeOrEmpty(c.paused_at), absl::ToInt64Seconds(c.paused_business),
                  c.first_response_breached, c.resolution_breached, c.escalation_level,
-                 c.reopen_count, c.resolution_code, c.version);
+                 c.reopen_count, c.resolution_code, c.version,
+                 SecondsOrEmpty(c.first_response_business), SecondsOrEmpty(c.resolution_business));
 }
 
 void InsertEvent(pqxx::transaction_base& tx, const Complaint& before, const Complaint& after,
@@ -435,7 +448,8 @@ absl::StatusOr<Page<Complaint>> ComplaintStore::List(const domain::QueueScope& s
     if (static_cast<int>(rows.size()) > page_size) {
       const pqxx::row& last = rows[page_size - 1];
       page.next_page_token =
-          Cursor(absl::FromUnixMicros(last[31].as<int64_t>()), last[0].as<std::string>());
+          Cursor(absl::FromUnixMicros(last[last.size() - 1].as<int64_t>()),  // the order column
+                 last[0].as<std::string>());
     }
     return page;
   });

@@ -33,6 +33,9 @@ UPDATE feedback SET customer_id = NULL, customer_phone = NULL, customer_email = 
   customer_name = NULL, comment = NULL
 WHERE customer_id = $1)sql";
 
+// The retention report cannot count a customer it may not identify.
+constexpr char kEraseActivity[] = "DELETE FROM customer_activity WHERE customer_id = $1";
+
 }  // namespace
 
 absl::StatusOr<ErasureCounts> CustomerEraser::Erase(const std::string& customer_id,
@@ -45,6 +48,7 @@ absl::StatusOr<ErasureCounts> CustomerEraser::Erase(const std::string& customer_
     ErasureCounts counts;
     counts.complaints = static_cast<int64_t>(tx.exec_params(kEraseComplaints, customer_id).affected_rows());
     counts.feedback_rows = static_cast<int64_t>(tx.exec_params(kEraseFeedback, customer_id).affected_rows());
+    tx.exec_params(kEraseActivity, customer_id);
     InsertAdminAudit(tx, actor, "erase_customer",
                      "customer_sha256:" + domain::HexEncode(domain::Sha256(customer_id)));
     tx.commit();

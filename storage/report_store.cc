@@ -21,6 +21,84 @@ bool Has(const domain::ReportQuery& q, domain::Dimension d) {
   return std::find(q.group_by.begin(), q.group_by.end(), d) != q.group_by.end();
 }
 
+// The local bucket start of `column` ($7 is the zone, $2 the range start).
+std::string BucketOf(const domain::ReportQuery& q, const std::string& column) {
+  switch (q.bucket) {
+    case domain::Bucket::kDay: return "date_trunc('day', " + column + ", $7)";
+    case domain::Bucket::kWeek: return "date_trunc('week', " + column + ", $7)";
+    case domain::Bucket::kMonth: return "date_trunc('month', " + column + ", $7)";
+    case domain::Bucket::kNone: break;
+  }
+  return "$2::timestamptz";
+}
+
+// The group-key columns of a complaint report (the rollups' names).
+std::string ComplaintKeyColumns(const domain::ReportQuery& q, const std::string& slot,
+                                const std::string& assignee) {
+  return BucketOf(q, slot) + ", " + (Has(q, domain::Dimension::kChannel) ? "channel" : "0") +
+         ", " + (Has(q, domain::Dimension::kAgent) ? assignee : "''") + ", " +
+         (Has(q, domain::Dimension::kQueue) ? "queue" : "''") + ", " +
+         (Has(q, domain::Dimension::kCategory) ? "category" : "''");
+}
+
+// Filters $4 channels, $5 queues, $6 agents ($7 bound even when unused).
+std::string FilterClause(const std::string& agent_column) {
+  return " AND (cardinality($4::smallint[]) = 0 OR channel = ANY($4::smallint[])) "
+         "AND (cardinality($5::text[]) = 0 OR queue = ANY($5::text[])) "
+         "AND (cardinality($6::text[]) = 0 OR " + agent_column + " = ANY($6::text[])) "
+         "AND $7::text IS NOT NULL ";
+}
+
+ReportKey KeyFromRow(const pqxx::row& r) {
+  return ReportKey{absl::FromUnixMicros(r[0].as<int64_t>()), r[1].as<int>(),
+                   r[2].as<std::string>(), r[3].as<std::string>(), r[4].as<std::string>()};
+}
+
+// The filter arrays of a query.
+struct FilterArrays {
+  explicit FilterArrays(const domain::ReportQuery& q) {
+    PgArrayBuilder c, qs, a;
+    for (int v : q.channels) c.Add(std::to_string(v));
+    for (const auto& v : q.queues) qs.Add(v);
+    for (const auto& v : q.agent_ids) a.Add(v);
+    channels = c.Build();
+    queues = qs.Build();
+    agents = a.Build();
+  }
+  std::string channels, queues, agents;
+};
+
+constexpr char kComplaintRecount[] = R"sql(
+SELECT report_slot(created_at) AS slot, channel, queue, category,
+       coalesce(assignee_id, '') AS assignee, count(*)::bigint AS opened,
+       count(*) FILTER (WHERE resolved_at IS NOT NULL) AS resolved,
+       count(*) FILTER (WHERE reopen_count > 0) AS reopened,
+       count(*) FILTER (WHERE escalation_level > 0) AS escalated,
+       count(*) FILTER (WHERE sla_outcome(first_response_at, first_response_due_at,
+                                          first_response_breached) = 1) AS fr_met,
+       count(*) FILTER (WHERE sla_outcome(first_response_at, first_response_due_at,
+                                          first_response_breached) = -1) AS fr_missed,
+       count(*) FILTER (WHERE sla_outcome(resolved_at, resolution_due_at,
+                                          resolution_breached) = 1) AS res_met,
+       count(*) FILTER (WHERE sla_outcome(resolved_at, resolution_due_at,
+                                          resolution_breached) = -1) AS res_missed,
+       sum(resolution_ratings)::bigint AS rated,
+       sum(resolution_ratings_satisfied)::bigint AS satisfied
+FROM complaints GROUP BY 1, 2, 3, 4, 5)sql";
+
+constexpr char kComplaintTimeRecount[] = R"sql(
+SELECT report_slot(created_at) AS slot, channel, queue, category,
+       coalesce(assignee_id, '') AS assignee, m.metric::smallint AS metric,
+       time_bin(m.seconds) AS bin, count(*)::bigint AS n
+FROM complaints
+CROSS JOIN LATERAL (VALUES (1, first_response_seconds), (2, resolution_seconds)) AS m(metric, seconds)
+WHERE m.seconds IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7)sql";
+
+constexpr char kActivityRecount[] = R"sql(
+SELECT report_slot(occurred_at) AS slot, customer_id FROM feedback WHERE customer_id IS NOT NULL
+UNION
+SELECT report_slot(created_at), customer_id FROM complaints WHERE customer_id IS NOT NULL)sql";
+
 }  // namespace
 
 template <typename Add>
@@ -81,6 +159,201 @@ absl::StatusOr<std::map<ReportKey, domain::NpsStats>> ReportStore::Nps(
   });
   if (!st.ok()) return st;
   return out;
+}
+
+absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complaints(
+    const domain::ReportQuery& q) {
+  const std::string counts_sql =
+      "SELECT epoch_us(k.kb), k.kchannel, k.kagent, k.kqueue, k.kcategory, sum(opened)::bigint, "
+      "sum(resolved)::bigint, sum(reopened)::bigint, sum(escalated)::bigint, "
+      "sum(fr_met)::bigint, sum(fr_missed)::bigint, sum(res_met)::bigint, "
+      "sum(res_missed)::bigint, sum(rated)::bigint, sum(satisfied)::bigint "
+      "FROM complaint_rollup, LATERAL (SELECT " + ComplaintKeyColumns(q, "slot", "assignee") +
+      ") AS k(kb, kchannel, kagent, kqueue, kcategory) "
+      "WHERE slot >= $2::timestamptz AND slot < $3::timestamptz AND $1::int IS NOT NULL" +
+      FilterClause("assignee") + "GROUP BY 1, 2, 3, 4, 5 HAVING sum(opened) <> 0";
+  const std::string times_sql =
+      "SELECT epoch_us(k.kb), k.kchannel, k.kagent, k.kqueue, k.kcategory, metric, bin, "
+      "sum(n)::bigint FROM complaint_time_rollup, LATERAL (SELECT " +
+      ComplaintKeyColumns(q, "slot", "assignee") +
+      ") AS k(kb, kchannel, kagent, kqueue, kcategory) "
+      "WHERE slot >= $2::timestamptz AND slot < $3::timestamptz AND $1::int IS NOT NULL" +
+      FilterClause("assignee") + "GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0";
+  // Cohort complaints resolved at or after the end were open at the end.
+  const std::string late_sql =
+      "SELECT epoch_us(k.kb), k.kchannel, k.kagent, k.kqueue, k.kcategory, count(*)::bigint "
+      "FROM complaints, LATERAL (SELECT " +
+      ComplaintKeyColumns(q, "report_slot(created_at)", "coalesce(assignee_id, '')") +
+      ") AS k(kb, kchannel, kagent, kqueue, kcategory) "
+      "WHERE resolved_at >= $3::timestamptz AND created_at >= $2::timestamptz "
+      "AND created_at < $3::timestamptz AND $1::int IS NOT NULL" +
+      FilterClause("coalesce(assignee_id, '')") + "GROUP BY 1, 2, 3, 4, 5";
+  const FilterArrays f(q);
+  return RunWithConnection(
+      pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> {
+        std::map<ReportKey, domain::ComplaintStats> out;
+        // One snapshot for all three reads.
+        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn.get());
+        for (const auto& r : tx.exec_params(counts_sql, 0, PgTime(q.start), PgTime(q.end),
+                                            f.channels, f.queues, f.agents, q.time_zone)) {
+          domain::ComplaintStats& s = out[KeyFromRow(r)];
+          s.opened = r[5].as<int64_t>();
+          s.resolved = r[6].as<int64_t>();
+          s.reopened = r[7].as<int64_t>();
+          s.escalated = r[8].as<int64_t>();
+          s.first_response_met = r[9].as<int64_t>();
+          s.first_response_missed = r[10].as<int64_t>();
+          s.resolution_met = r[11].as<int64_t>();
+          s.resolution_missed = r[12].as<int64_t>();
+          s.ratings = r[13].as<int64_t>();
+          s.ratings_satisfied = r[14].as<int64_t>();
+          s.backlog_open_at_end = s.opened - s.resolved;
+        }
+        for (const auto& r : tx.exec_params(times_sql, 0, PgTime(q.start), PgTime(q.end),
+                                            f.channels, f.queues, f.agents, q.time_zone)) {
+          auto it = out.find(KeyFromRow(r));
+          if (it == out.end()) continue;
+          domain::TimeHistogram& h =
+              r[5].as<int>() == 1 ? it->second.first_response : it->second.resolution;
+          h.Add(r[6].as<int>(), r[7].as<int64_t>());
+        }
+        for (const auto& r : tx.exec_params(late_sql, 0, PgTime(q.start), PgTime(q.end),
+                                            f.channels, f.queues, f.agents, q.time_zone)) {
+          auto it = out.find(KeyFromRow(r));
+          if (it != out.end()) it->second.backlog_open_at_end += r[5].as<int64_t>();
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> ReportStore::Retention(
+    const domain::ReportQuery& q) {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(q.time_zone, &zone)) {
+    return absl::InvalidArgumentError("time_zone: unknown zone");
+  }
+  const char* unit = q.bucket == domain::Bucket::kMonth  ? "month"
+                     : q.bucket == domain::Bucket::kWeek ? "week"
+                                                         : "day";
+  const char* step = q.bucket == domain::Bucket::kMonth  ? "1 month"
+                     : q.bucket == domain::Bucket::kWeek ? "7 days"
+                                                         : "1 day";
+  // Whole local buckets: the one holding start_time is compared with the
+  // one before it, so activity is read from that one's start.
+  constexpr char kSql[] = R"sql(
+WITH a AS MATERIALIZED (
+  SELECT DISTINCT date_trunc($3, slot, $4) AS b, customer_id FROM customer_activity
+  WHERE slot >= $1::timestamptz AND slot < $2::timestamptz
+), c AS (
+  SELECT date_trunc($3, created_at, $4) AS b, customer_id,
+         bool_and(resolved_at IS NOT NULL) AS resolved
+  FROM complaints
+  WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz
+    AND customer_id IS NOT NULL
+  GROUP BY 1, 2
+)
+SELECT 1, epoch_us(b), count(*), 0, 0, 0 FROM a GROUP BY b
+UNION ALL
+SELECT 2, epoch_us(cur.b), count(*), 0, 0, 0
+FROM a cur JOIN a prev ON prev.customer_id = cur.customer_id
+  AND prev.b = ((cur.b AT TIME ZONE $4) - $5::interval) AT TIME ZONE $4
+GROUP BY cur.b
+UNION ALL
+SELECT 3, epoch_us(((c.b AT TIME ZONE $4) + $5::interval) AT TIME ZONE $4),
+       count(*) FILTER (WHERE c.resolved),
+       count(*) FILTER (WHERE c.resolved AND n.customer_id IS NOT NULL),
+       count(*) FILTER (WHERE NOT c.resolved),
+       count(*) FILTER (WHERE NOT c.resolved AND n.customer_id IS NOT NULL)
+FROM c LEFT JOIN a n ON n.customer_id = c.customer_id
+  AND n.b = ((c.b AT TIME ZONE $4) + $5::interval) AT TIME ZONE $4
+GROUP BY 2)sql";
+  const absl::Time first = domain::BucketStart(q.start, zone, q.bucket);
+  const absl::Time lookback = domain::PreviousBucketStart(first, zone, q.bucket);
+  return RunWithConnection(
+      pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> {
+        pqxx::read_transaction tx(conn.get());
+        const pqxx::result rows =
+            tx.exec_params(kSql, PgTime(lookback), PgTime(q.end), unit, q.time_zone, step);
+        std::map<absl::Time, int64_t> active;
+        std::map<absl::Time, domain::RetentionStats> out;
+        for (const auto& r : rows) {
+          const absl::Time b = absl::FromUnixMicros(r[1].as<int64_t>());
+          switch (r[0].as<int>()) {
+            case 1: active[b] = r[2].as<int64_t>(); break;
+            case 2: out[b].returning = r[2].as<int64_t>(); break;
+            default: {
+              domain::RetentionStats& s = out[b];
+              s.complainants_resolved = r[2].as<int64_t>();
+              s.complainants_resolved_returned = r[3].as<int64_t>();
+              s.complainants_unresolved = r[4].as<int64_t>();
+              s.complainants_unresolved_returned = r[5].as<int64_t>();
+            }
+          }
+        }
+        for (const auto& [b, n] : active) {
+          out[b].active = n;
+          // The bucket after b compares with b.
+          const absl::Time next = domain::NextBucketStart(b, zone, q.bucket);
+          if (next < q.end) out[next].previous_active = n;
+        }
+        // Only the buckets of the range (not the look-back one, nor one
+        // starting at the end).
+        for (auto it = out.begin(); it != out.end();) {
+          it = (it->first < first || it->first >= q.end) ? out.erase(it) : std::next(it);
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<int64_t> ReportStore::RebuildComplaintRollups() {
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
+    pqxx::work tx(conn.get());
+    tx.exec("LOCK TABLE complaints, feedback IN SHARE MODE");
+    tx.exec("LOCK TABLE complaint_rollup, complaint_time_rollup, customer_activity "
+            "IN EXCLUSIVE MODE");
+    tx.exec("DELETE FROM complaint_rollup");
+    tx.exec("DELETE FROM complaint_time_rollup");
+    tx.exec("DELETE FROM customer_activity");
+    int64_t rows = 0;
+    rows += static_cast<int64_t>(
+        tx.exec(std::string("INSERT INTO complaint_rollup (slot, channel, queue, category, "
+                            "assignee, opened, resolved, reopened, escalated, fr_met, "
+                            "fr_missed, res_met, res_missed, rated, satisfied) ") +
+                kComplaintRecount)
+            .affected_rows());
+    rows += static_cast<int64_t>(
+        tx.exec(std::string("INSERT INTO complaint_time_rollup (slot, channel, queue, category, "
+                            "assignee, metric, bin, n) ") +
+                kComplaintTimeRecount)
+            .affected_rows());
+    rows += static_cast<int64_t>(
+        tx.exec(std::string("INSERT INTO customer_activity (slot, customer_id) ") +
+                kActivityRecount)
+            .affected_rows());
+    tx.commit();
+    return rows;
+  });
+}
+
+absl::StatusOr<int64_t> ReportStore::CheckComplaintRollups() {
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
+    pqxx::read_transaction tx(conn.get());
+    auto differing = [&](const std::string& recount, const std::string& stored) {
+      return tx
+          .exec("WITH recount AS (" + recount + "), stored AS (" + stored +
+                ") SELECT count(*) FROM ((SELECT * FROM recount EXCEPT ALL SELECT * FROM stored) "
+                "UNION ALL (SELECT * FROM stored EXCEPT ALL SELECT * FROM recount)) d")[0][0]
+          .as<int64_t>();
+    };
+    return differing(kComplaintRecount,
+                     "SELECT slot, channel, queue, category, assignee, opened, resolved, "
+                     "reopened, escalated, fr_met, fr_missed, res_met, res_missed, rated, "
+                     "satisfied FROM complaint_rollup WHERE opened <> 0") +
+           differing(kComplaintTimeRecount,
+                     "SELECT slot, channel, queue, category, assignee, metric, bin, n "
+                     "FROM complaint_time_rollup WHERE n <> 0") +
+           differing(kActivityRecount, "SELECT slot, customer_id FROM customer_activity");
+  });
 }
 
 absl::StatusOr<int64_t> ReportStore::RebuildRollup() {

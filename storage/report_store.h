@@ -17,9 +17,10 @@ struct ReportKey {
   int channel = 0;
   std::string agent_id;
   std::string queue;
+  std::string category = {};  // complaint reports
   bool operator<(const ReportKey& o) const {
-    return std::tie(bucket_start, channel, agent_id, queue) <
-           std::tie(o.bucket_start, o.channel, o.agent_id, o.queue);
+    return std::tie(bucket_start, channel, agent_id, queue, category) <
+           std::tie(o.bucket_start, o.channel, o.agent_id, o.queue, o.category);
   }
 };
 
@@ -33,6 +34,16 @@ class ReportStore {
   absl::StatusOr<std::map<ReportKey, domain::CsatStats>> Satisfaction(
       const domain::ReportQuery& query);
   absl::StatusOr<std::map<ReportKey, domain::NpsStats>> Nps(const domain::ReportQuery& query);
+  // The cohort of complaints created in the range, from complaint_rollup
+  // and complaint_time_rollup; the backlog also reads the (few) cohort
+  // complaints resolved after the range ended.
+  absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> Complaints(
+      const domain::ReportQuery& query);
+  // Per bucket (DAY, WEEK or MONTH; no grouping), from customer_activity
+  // and the complaints filed in the range and the bucket before it. Keys
+  // are bucket starts.
+  absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> Retention(
+      const domain::ReportQuery& query);
 
   // Recomputes feedback_rollup from the feedback rows (writes wait
   // meanwhile). Returns the number of rollup rows.
@@ -40,6 +51,9 @@ class ReportStore {
   // How many rollup rows differ from a recount of the feedback rows (0
   // when consistent).
   absl::StatusOr<int64_t> CheckRollup();
+  // The same for the complaint rollups and customer_activity.
+  absl::StatusOr<int64_t> RebuildComplaintRollups();
+  absl::StatusOr<int64_t> CheckComplaintRollups();
 
  private:
   // Calls add(key, score, count) for each grouped count of `kind`.

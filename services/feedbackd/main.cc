@@ -66,18 +66,24 @@ int Rollups(const ServerOptions& options, const std::string& action) {
   if (action == "rebuild") {
     absl::StatusOr<int64_t> rows = reports.RebuildRollup();
     if (!rows.ok()) return Fail(rows.status());
-    spdlog::info("rollups rebuilt from the feedback rows: {} rollup rows", *rows);
+    absl::StatusOr<int64_t> complaint_rows = reports.RebuildComplaintRollups();
+    if (!complaint_rows.ok()) return Fail(complaint_rows.status());
+    spdlog::info("rollups rebuilt from the raw rows: {} score rollup rows, {} complaint and "
+                 "activity rollup rows",
+                 *rows, *complaint_rows);
     return 0;
   }
   absl::StatusOr<int64_t> differing = reports.CheckRollup();
   if (!differing.ok()) return Fail(differing.status());
-  if (*differing != 0) {
-    spdlog::error("rollups differ from the feedback rows in {} row(s); run `feedbackd rollups "
+  absl::StatusOr<int64_t> complaint_differing = reports.CheckComplaintRollups();
+  if (!complaint_differing.ok()) return Fail(complaint_differing.status());
+  if (*differing + *complaint_differing != 0) {
+    spdlog::error("rollups differ from the raw rows in {} row(s); run `feedbackd rollups "
                   "rebuild`",
-                  *differing);
+                  *differing + *complaint_differing);
     return 4;
   }
-  spdlog::info("rollups match the feedback rows");
+  spdlog::info("rollups match the raw rows");
   return 0;
 }
 

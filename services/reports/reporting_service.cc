@@ -17,12 +17,64 @@ absl::StatusOr<absl::Time> RequiredTime(const char* field, bool has,
   return FromProtoTime(field, ts);
 }
 
+const std::vector<domain::Dimension> kComplaintDimensions = {
+    domain::Dimension::kChannel, domain::Dimension::kAgent, domain::Dimension::kQueue,
+    domain::Dimension::kCategory};
+
 template <typename Row>
 void FillKey(const storage::ReportKey& key, Row& row) {
   *row.mutable_bucket_start() = ToProtoTime(key.bucket_start);
   row.set_channel(static_cast<v1::Channel>(key.channel));
   row.set_agent_id(key.agent_id);
   row.set_queue(key.queue);
+}
+
+void FillKey(const storage::ReportKey& key, v1::ComplaintRow& row) {
+  *row.mutable_bucket_start() = ToProtoTime(key.bucket_start);
+  row.set_channel(static_cast<v1::Channel>(key.channel));
+  row.set_agent_id(key.agent_id);
+  row.set_queue(key.queue);
+  row.set_category(key.category);
+}
+
+void FillStats(const domain::ComplaintStats& s, v1::ComplaintRow& row) {
+  row.set_opened(s.opened);
+  row.set_resolved(s.resolved);
+  row.set_resolution_rate_percent(s.resolution_rate_percent());
+  row.set_first_response_seconds_median(s.first_response.Percentile(0.5));
+  row.set_first_response_seconds_p90(s.first_response.Percentile(0.9));
+  row.set_resolution_seconds_median(s.resolution.Percentile(0.5));
+  row.set_resolution_seconds_p90(s.resolution.Percentile(0.9));
+  row.set_first_response_sla_met_percent(s.first_response_sla_met_percent());
+  row.set_resolution_sla_met_percent(s.resolution_sla_met_percent());
+  row.set_reopened_percent(s.reopened_percent());
+  row.set_escalated(s.escalated);
+  row.set_backlog_open_at_end(s.backlog_open_at_end);
+  row.set_resolution_csat_percent(s.resolution_csat_percent());
+  row.set_first_responses(s.first_response.count());
+  row.set_resolutions(s.resolution.count());
+  row.set_first_response_sla_met(s.first_response_met);
+  row.set_first_response_sla_missed(s.first_response_missed);
+  row.set_resolution_sla_met(s.resolution_met);
+  row.set_resolution_sla_missed(s.resolution_missed);
+  row.set_reopened(s.reopened);
+  row.set_resolution_ratings(s.ratings);
+  row.set_resolution_ratings_satisfied(s.ratings_satisfied);
+}
+
+void FillStats(const domain::RetentionStats& s, v1::RetentionRow& row) {
+  row.set_active_customers(s.active);
+  row.set_previous_active_customers(s.previous_active);
+  row.set_returning_customers(s.returning);
+  row.set_return_rate_percent(s.return_rate_percent());
+  row.set_churn_rate_percent(s.churn_rate_percent());
+  row.set_complainants_resolved(s.complainants_resolved);
+  row.set_complainants_resolved_returned(s.complainants_resolved_returned);
+  row.set_complainants_resolved_return_rate_percent(s.complainants_resolved_return_rate_percent());
+  row.set_complainants_unresolved(s.complainants_unresolved);
+  row.set_complainants_unresolved_returned(s.complainants_unresolved_returned);
+  row.set_complainants_unresolved_return_rate_percent(
+      s.complainants_unresolved_return_rate_percent());
 }
 
 void FillStats(const domain::CsatStats& s, v1::SatisfactionRow& row) {
@@ -87,11 +139,12 @@ namespace {
 // A report call: validate the query, fetch the grouped stats, fill rows and
 // total.
 template <typename Fetch, typename Report>
-BlockingWork ReportWork(const v1::ReportQuery* request, Report* response, Fetch fetch) {
-  return [request, response, fetch](const domain::Caller&) -> absl::Status {
+BlockingWork ReportWork(const v1::ReportQuery* request, Report* response, Fetch fetch,
+                        const std::vector<domain::Dimension>& dimensions = kFeedbackDimensions) {
+  return [request, response, fetch, &dimensions](const domain::Caller&) -> absl::Status {
     absl::StatusOr<domain::ReportQuery> q = ToReportQuery(*request);
     if (!q.ok()) return q.status();
-    if (absl::Status st = domain::ValidateReportQuery(*q, kFeedbackDimensions); !st.ok()) {
+    if (absl::Status st = domain::ValidateReportQuery(*q, dimensions); !st.ok()) {
       return st;
     }
     auto groups = fetch(*q);
@@ -118,6 +171,43 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetNpsReport(grpc::CallbackServe
   return RunBlockingCall(
       auth_, workers_, context, "feedback.v1.ReportingService/GetNpsReport",
       ReportWork(request, response, [this](const domain::ReportQuery& q) { return store_.Nps(q); }));
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::GetComplaintReport(
+    grpc::CallbackServerContext* context, const v1::ReportQuery* request,
+    v1::ComplaintReport* response) {
+  return RunBlockingCall(
+      auth_, workers_, context, "feedback.v1.ReportingService/GetComplaintReport",
+      ReportWork(
+          request, response, [this](const domain::ReportQuery& q) { return store_.Complaints(q); },
+          kComplaintDimensions));
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::GetRetentionReport(
+    grpc::CallbackServerContext* context, const v1::ReportQuery* request,
+    v1::RetentionReport* response) {
+  return RunBlockingCall(
+      auth_, workers_, context, "feedback.v1.ReportingService/GetRetentionReport",
+      [this, request, response](const domain::Caller&) -> absl::Status {
+        absl::StatusOr<domain::ReportQuery> q = ToReportQuery(*request);
+        if (!q.ok()) return q.status();
+        if (absl::Status st = domain::ValidateReportQuery(*q, {}); !st.ok()) return st;
+        if (q->bucket == domain::Bucket::kNone) {
+          return absl::InvalidArgumentError(
+              "bucket: the retention report compares buckets; use DAY, WEEK or MONTH");
+        }
+        auto buckets = store_.Retention(*q);
+        if (!buckets.ok()) return buckets.status();
+        domain::RetentionStats total;
+        for (const auto& [start, stats] : *buckets) {
+          v1::RetentionRow& row = *response->add_rows();
+          *row.mutable_bucket_start() = ToProtoTime(start);
+          FillStats(stats, row);
+          total.Add(stats);
+        }
+        FillStats(total, *response->mutable_total());
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace feedback::services

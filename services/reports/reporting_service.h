@@ -21,6 +21,12 @@ class ReportingServiceImpl final : public v1::ReportingService::CallbackService 
   grpc::ServerUnaryReactor* GetNpsReport(grpc::CallbackServerContext* context,
                                          const v1::ReportQuery* request,
                                          v1::NpsReport* response) override;
+  grpc::ServerUnaryReactor* GetComplaintReport(grpc::CallbackServerContext* context,
+                                               const v1::ReportQuery* request,
+                                               v1::ComplaintReport* response) override;
+  grpc::ServerUnaryReactor* GetRetentionReport(grpc::CallbackServerContext* context,
+                                               const v1::ReportQuery* request,
+                                               v1::RetentionReport* response) override;
 
  private:
   Authenticator& auth_;

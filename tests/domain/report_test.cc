@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
 namespace feedback::domain {
 namespace {
 
@@ -126,6 +131,105 @@ TEST(ReportQueryValidation, NamesTheField) {
   q.start = At("Asia/Kathmandu", 2026, 1, 1);
   q.end = At("Asia/Kathmandu", 2026, 1, 2);
   EXPECT_TRUE(ValidateReportQuery(q, all).ok());
+}
+
+}  // namespace
+}  // namespace feedback::domain
+
+namespace feedback::domain {
+namespace {
+
+TEST(TimeHistogramTest, PercentilesAreWithinOnePercentOfTheExactNearestRank) {
+  std::mt19937 rng(42);
+  std::lognormal_distribution<double> seconds(8, 2);
+  std::vector<int64_t> values;
+  TimeHistogram h;
+  for (int i = 0; i < 20000; ++i) {
+    const int64_t v = static_cast<int64_t>(seconds(rng));
+    values.push_back(v);
+    h.Add(TimeHistogram::Bin(v), 1);
+  }
+  std::sort(values.begin(), values.end());
+  for (double p : {0.01, 0.1, 0.5, 0.9, 0.99, 1.0}) {
+    const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size())));
+    const double exact = static_cast<double>(values[rank - 1]);
+    EXPECT_LE(std::abs(h.Percentile(p) - exact), 0.01 * exact) << p;
+  }
+}
+
+TEST(TimeHistogramTest, BinsAndMerging) {
+  EXPECT_EQ(TimeHistogram::Bin(0), 0);
+  EXPECT_EQ(TimeHistogram::Estimate(0), 0);
+  EXPECT_EQ(TimeHistogram::Bin(1), 1);
+  EXPECT_NEAR(TimeHistogram::Estimate(1), 1.0, 0.01);
+  TimeHistogram empty;
+  EXPECT_EQ(empty.Percentile(0.5), 0);
+  TimeHistogram a, b;
+  a.Add(TimeHistogram::Bin(100), 1);
+  b.Add(TimeHistogram::Bin(10000), 3);
+  a.Add(b);
+  EXPECT_EQ(a.count(), 4);
+  EXPECT_NEAR(a.Percentile(0.25), 100, 1);
+  EXPECT_NEAR(a.Percentile(0.5), 10000, 100);
+}
+
+TEST(ComplaintStatsTest, RatesFromCounts) {
+  ComplaintStats s;
+  EXPECT_EQ(s.resolution_rate_percent(), 0);  // empty denominators are 0
+  s.opened = 8;
+  s.resolved = 6;
+  s.reopened = 2;
+  s.first_response_met = 3;
+  s.first_response_missed = 1;
+  s.resolution_met = 1;
+  s.resolution_missed = 4;
+  s.ratings = 5;
+  s.ratings_satisfied = 4;
+  EXPECT_EQ(s.resolution_rate_percent(), 75);
+  EXPECT_EQ(s.reopened_percent(), 25);
+  EXPECT_EQ(s.first_response_sla_met_percent(), 75);
+  EXPECT_EQ(s.resolution_sla_met_percent(), 20);
+  EXPECT_EQ(s.resolution_csat_percent(), 80);
+}
+
+TEST(RetentionStatsTest, ReturnAndChurn) {
+  RetentionStats s;
+  EXPECT_EQ(s.churn_rate_percent(), 0);  // nobody to lose
+  s.previous_active = 8;
+  s.returning = 2;
+  s.complainants_resolved = 4;
+  s.complainants_resolved_returned = 3;
+  s.complainants_unresolved = 5;
+  s.complainants_unresolved_returned = 1;
+  EXPECT_EQ(s.return_rate_percent(), 25);
+  EXPECT_EQ(s.churn_rate_percent(), 75);
+  EXPECT_EQ(s.complainants_resolved_return_rate_percent(), 75);
+  EXPECT_EQ(s.complainants_unresolved_return_rate_percent(), 20);
+}
+
+TEST(BucketArithmeticTest, LocalBucketsAcrossDaylightSavingChanges) {
+  absl::TimeZone warsaw, tehran, new_york;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Warsaw", &warsaw));
+  ASSERT_TRUE(absl::LoadTimeZone("Asia/Tehran", &tehran));
+  ASSERT_TRUE(absl::LoadTimeZone("America/New_York", &new_york));
+  // Warsaw springs forward on Sunday 2026-03-29: that week is 167 hours.
+  const absl::Time monday = absl::FromCivil(absl::CivilDay(2026, 3, 23), warsaw);
+  EXPECT_EQ(BucketStart(monday + absl::Hours(150), warsaw, Bucket::kWeek), monday);
+  EXPECT_EQ(NextBucketStart(monday, warsaw, Bucket::kWeek) - monday, absl::Hours(167));
+  EXPECT_EQ(PreviousBucketStart(NextBucketStart(monday, warsaw, Bucket::kWeek), warsaw,
+                                Bucket::kWeek),
+            monday);
+  // Tehran has kept +03:30 all year since 2022: every day is 24 hours.
+  const absl::Time nowruz = absl::FromCivil(absl::CivilDay(2026, 3, 21), tehran);
+  EXPECT_EQ(NextBucketStart(nowruz, tehran, Bucket::kDay) - nowruz, absl::Hours(24));
+  EXPECT_EQ(absl::ToUnixSeconds(nowruz) % 900, 0);  // on a 15-minute slot boundary
+  // New York falls back on 2026-11-01: that day has 25 hours; the month of
+  // November starts at local midnight.
+  const absl::Time nov1 = absl::FromCivil(absl::CivilDay(2026, 11, 1), new_york);
+  EXPECT_EQ(NextBucketStart(nov1, new_york, Bucket::kDay) - nov1, absl::Hours(25));
+  EXPECT_EQ(BucketStart(nov1 + absl::Hours(24 * 20), new_york, Bucket::kMonth), nov1);
+  EXPECT_EQ(PreviousBucketStart(nov1, new_york, Bucket::kMonth),
+            absl::FromCivil(absl::CivilDay(2026, 10, 1), new_york));
 }
 
 }  // namespace

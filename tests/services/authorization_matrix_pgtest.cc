@@ -66,6 +66,8 @@ TEST(AuthorizationMatrix, EveryRoleAgainstEveryRpc) {
        }, {"agent", "supervisor", "manager"}}},
       {"GetSatisfactionReport", {[&](auto* c) { v1::SatisfactionReport r; return reports->GetSatisfactionReport(c, {}, &r); }, {"manager"}}},
       {"GetNpsReport", {[&](auto* c) { v1::NpsReport r; return reports->GetNpsReport(c, {}, &r); }, {"manager"}}},
+      {"GetComplaintReport", {[&](auto* c) { v1::ComplaintReport r; return reports->GetComplaintReport(c, {}, &r); }, {"manager"}}},
+      {"GetRetentionReport", {[&](auto* c) { v1::RetentionReport r; return reports->GetRetentionReport(c, {}, &r); }, {"manager"}}},
       {"CreateApiKey", {[&](auto* c) { v1::CreateApiKeyResponse r; return admin->CreateApiKey(c, {}, &r); }, {}}},
       {"RevokeApiKey", {[&](auto* c) { v1::ApiKey r; return admin->RevokeApiKey(c, {}, &r); }, {}}},
       {"ListApiKeys", {[&](auto* c) { v1::ListApiKeysResponse r; return admin->ListApiKeys(c, {}, &r); }, {}}},
@@ -99,7 +101,7 @@ TEST(AuthorizationMatrix, EveryRoleAgainstEveryRpc) {
                                                                                 << header << "'";
     }
   }
-  EXPECT_EQ(checked, 25 * 5);
+  EXPECT_EQ(checked, 27 * 5);
 }
 
 }  // namespace

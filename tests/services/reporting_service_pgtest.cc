@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "feedback/v1/complaint_service.grpc.pb.h"
 #include "feedback/v1/feedback_service.grpc.pb.h"
 #include "feedback/v1/reporting_service.grpc.pb.h"
 #include "tests/support/test_database.h"
@@ -113,6 +114,107 @@ TEST_F(ReportingServiceTest, SatisfactionAndNpsByDayInTheManagersZone) {
   ASSERT_TRUE(reports_->GetNpsReport(Context().get(), q, &nps).ok());
   EXPECT_EQ(nps.rows_size(), 0);
   EXPECT_EQ(nps.total().responses(), 0);
+}
+
+TEST_F(ReportingServiceTest, ComplaintAndRetentionReportsFollowACaseEndToEnd) {
+  const std::string agent = testing::CreateTestKey(db_->url(), "anna", domain::Role::kAgent, {"general"});
+  auto complaints = v1::ComplaintService::NewStub(server_.channel);
+  v1::FileComplaintRequest filing;
+  filing.set_request_id("case-1");
+  filing.set_channel(v1::CHANNEL_IVR);
+  filing.set_queue("general");
+  filing.set_category("delivery");
+  filing.set_subject("Parcel never arrived");
+  filing.mutable_customer()->set_customer_id("cust-1");
+  v1::Complaint c;
+  ASSERT_TRUE(complaints->FileComplaint(Context(&ingest_key_).get(), filing, &c).ok());
+  v1::ClaimNextComplaintRequest claim;
+  claim.add_queues("general");
+  ASSERT_TRUE(complaints->ClaimNextComplaint(Context(&agent).get(), claim, &c).ok());
+  v1::AddComplaintNoteRequest note;
+  note.set_id(c.id());
+  note.set_body("We are sending a new parcel.");
+  note.set_visibility(v1::NOTE_VISIBILITY_PUBLIC);
+  v1::AddComplaintNoteResponse noted;
+  ASSERT_TRUE(complaints->AddComplaintNote(Context(&agent).get(), note, &noted).ok());
+  v1::GetComplaintRequest get;
+  get.set_id(c.id());
+  ASSERT_TRUE(complaints->GetComplaint(Context(&agent).get(), get, &c).ok());
+  v1::TransitionComplaintRequest resolve;
+  resolve.set_id(c.id());
+  resolve.set_etag(c.etag());
+  resolve.set_to_status(v1::COMPLAINT_STATUS_RESOLVED);
+  resolve.set_resolution_code("replaced");
+  ASSERT_TRUE(complaints->TransitionComplaint(Context(&agent).get(), resolve, &c).ok());
+  // The customer rates the resolution, and was already active yesterday.
+  const absl::Time now = absl::Now();
+  for (int days_ago : {1, 0}) {
+    v1::SubmitRatingRequest r;
+    r.set_request_id("rating-" + std::to_string(days_ago));
+    r.set_channel(v1::CHANNEL_IVR);
+    r.set_score(5);
+    r.mutable_customer()->set_customer_id("cust-1");
+    if (days_ago == 0) r.set_complaint_id(c.id());
+    r.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(now - absl::Hours(24) * days_ago));
+    v1::SubmitRatingResponse out;
+    ASSERT_TRUE(feedback_->SubmitRating(Context(&ingest_key_).get(), r, &out).ok());
+  }
+
+  const absl::Time today = absl::FromCivil(absl::ToCivilDay(now, absl::UTCTimeZone()),
+                                           absl::UTCTimeZone());
+  v1::ReportQuery q;
+  q.mutable_start_time()->set_seconds(absl::ToUnixSeconds(today - absl::Hours(48)));
+  q.mutable_end_time()->set_seconds(absl::ToUnixSeconds(today + absl::Hours(24)));
+  q.add_group_by(v1::DIMENSION_CATEGORY);
+  q.add_group_by(v1::DIMENSION_AGENT);
+  v1::ComplaintReport report;
+  grpc::Status st = reports_->GetComplaintReport(Context().get(), q, &report);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_EQ(report.rows_size(), 1);
+  const v1::ComplaintRow& row = report.rows(0);
+  EXPECT_EQ(row.category(), "delivery");
+  EXPECT_EQ(row.agent_id(), "anna");
+  EXPECT_EQ(row.opened(), 1);
+  EXPECT_EQ(row.resolved(), 1);
+  EXPECT_EQ(row.resolution_rate_percent(), 100);
+  EXPECT_EQ(row.first_responses(), 1);
+  EXPECT_EQ(row.resolutions(), 1);
+  EXPECT_EQ(row.first_response_sla_met(), 1);
+  EXPECT_EQ(row.resolution_sla_met(), 1);
+  EXPECT_EQ(row.first_response_sla_met_percent(), 100);
+  EXPECT_EQ(row.backlog_open_at_end(), 0);
+  EXPECT_EQ(row.resolution_ratings(), 1);
+  EXPECT_EQ(row.resolution_csat_percent(), 100);
+  EXPECT_EQ(report.total().opened(), 1);
+
+  q.clear_group_by();
+  q.set_bucket(v1::BUCKET_DAY);
+  v1::RetentionReport retention;
+  st = reports_->GetRetentionReport(Context().get(), q, &retention);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_EQ(retention.rows_size(), 2);  // yesterday (new) and today (returning)
+  const v1::RetentionRow& last = retention.rows(1);
+  EXPECT_EQ(last.bucket_start().seconds(), absl::ToUnixSeconds(today));
+  EXPECT_EQ(last.active_customers(), 1);
+  EXPECT_EQ(last.previous_active_customers(), 1);
+  EXPECT_EQ(last.returning_customers(), 1);
+  EXPECT_EQ(last.return_rate_percent(), 100);
+  EXPECT_EQ(last.churn_rate_percent(), 0);
+
+  // The retention report compares buckets and has no dimensions.
+  q.set_bucket(v1::BUCKET_NONE);
+  EXPECT_EQ(reports_->GetRetentionReport(Context().get(), q, &retention).error_message(),
+            "bucket: the retention report compares buckets; use DAY, WEEK or MONTH");
+  q.set_bucket(v1::BUCKET_DAY);
+  q.add_group_by(v1::DIMENSION_CHANNEL);
+  EXPECT_EQ(reports_->GetRetentionReport(Context().get(), q, &retention).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // Category belongs to complaints only.
+  q.clear_group_by();
+  q.add_group_by(v1::DIMENSION_CATEGORY);
+  v1::SatisfactionReport csat;
+  EXPECT_EQ(reports_->GetSatisfactionReport(Context().get(), q, &csat).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(ReportingServiceTest, BadQueriesNameTheField) {

@@ -1,5 +1,7 @@
 #include "tests/support/test_database.h"
 
+#include <pqxx/prepared_statement>
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -72,6 +74,14 @@ pqxx::result TestDatabase::Query(const std::string& sql) {
   if (!conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(url_);
   pqxx::work tx(*conn_);
   pqxx::result r = tx.exec(sql);
+  tx.commit();
+  return r;
+}
+
+pqxx::result TestDatabase::Query(const std::string& sql, const std::vector<std::string>& params) {
+  if (!conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(url_);
+  pqxx::work tx(*conn_);
+  pqxx::result r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
   tx.commit();
   return r;
 }

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <pqxx/connection>
 #include <pqxx/result>
@@ -23,6 +24,8 @@ class TestDatabase {
 
   // Runs `sql` on the test database in its own transaction.
   pqxx::result Query(const std::string& sql);
+  // With $1.. bound to `params` (as text).
+  pqxx::result Query(const std::string& sql, const std::vector<std::string>& params);
   // The single value of a one-row, one-column query.
   long long Count(const std::string& sql);
 

@@ -1,0 +1,279 @@
+// The complaint and retention reports against plain SQL over the raw rows,
+// on seeded generated data that is then changed the ways agents change it.
+#include <gtest/gtest.h>
+
+#include <pqxx/result>
+
+#include <set>
+
+#include "storage/pg_format.h"
+#include "storage/report_store.h"
+#include "tests/support/data_generator.h"
+#include "tests/support/test_database.h"
+
+namespace feedback::storage {
+namespace {
+
+using domain::Bucket;
+using domain::Dimension;
+
+const absl::Time kEnd = absl::FromCivil(absl::CivilDay(2026, 5, 1), absl::UTCTimeZone());
+const char* const kZones[] = {"UTC", "Europe/Warsaw", "Asia/Tehran", "Asia/Kathmandu",
+                              "America/New_York"};
+
+class ComplaintReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    FEEDBACK_REQUIRE_TEST_DATABASE(db_);
+    testing::GeneratorOptions o;
+    o.feedback_rows = 6000;
+    o.complaints = 3000;
+    o.end = kEnd;
+    o.days = 120;  // spans the March DST changes
+    o.customers = 400;
+    o.agents = 6;
+    o.seed = 7;
+    ASSERT_TRUE(testing::GenerateData(db_->url(), o).ok());
+    // What agents and the SLA worker do afterwards: reassign, reopen,
+    // resolve, escalate; and ratings that name complaints.
+    db_->Query(
+        "UPDATE complaints SET assignee_id = 'agent-9' WHERE status = 2 AND "
+        "first_response_seconds % 5 = 0");
+    db_->Query(
+        "UPDATE complaints SET status = 2, resolved_at = NULL, resolution_seconds = NULL, "
+        "reopen_count = reopen_count + 1 WHERE status = 4 AND first_response_seconds % 7 = 0");
+    db_->Query(
+        "UPDATE complaints SET status = 4, resolved_at = created_at + interval '2 hours', "
+        "resolution_seconds = 7200 WHERE status = 3 AND first_response_seconds % 3 = 0");
+    db_->Query("UPDATE complaints SET escalation_level = escalation_level + 1 WHERE status = 1");
+    db_->Query(
+        "INSERT INTO feedback (id, kind, score, channel, complaint_id, api_key_id, occurred_at, "
+        "received_at) SELECT gen_random_uuid(), 1, 1 + (first_response_seconds % 5)::int, 1, "
+        "id::text, 1, resolved_at, resolved_at FROM complaints WHERE resolved_at IS NOT NULL "
+        "AND first_response_seconds % 4 = 0");
+    pool_ = std::make_unique<ConnectionPool>(PoolOptions{db_->url(), 2});
+    reports_ = std::make_unique<ReportStore>(*pool_);
+  }
+
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<ReportStore> reports_;
+};
+
+std::string BucketSql(Bucket bucket, const std::string& column) {
+  switch (bucket) {
+    case Bucket::kDay: return "date_trunc('day', " + column + ", $3)";
+    case Bucket::kWeek: return "date_trunc('week', " + column + ", $3)";
+    case Bucket::kMonth: return "date_trunc('month', " + column + ", $3)";
+    case Bucket::kNone: break;
+  }
+  return "$1::timestamptz";
+}
+
+bool WithinOnePercent(double estimate, double exact) {
+  if (exact == 0) return estimate == 0;
+  return std::abs(estimate - exact) <= 0.01 * exact;
+}
+
+TEST_F(ComplaintReportTest, RollupsEqualARecountAfterEveryKindOfChange) {
+  absl::StatusOr<int64_t> differing = reports_->CheckComplaintRollups();
+  ASSERT_TRUE(differing.ok()) << differing.status();
+  EXPECT_EQ(*differing, 0);
+  // Drift is found and a rebuild repairs it.
+  db_->Query("UPDATE complaint_rollup SET opened = opened + 1 WHERE ctid = "
+             "(SELECT ctid FROM complaint_rollup LIMIT 1)");
+  db_->Query("DELETE FROM customer_activity WHERE ctid = (SELECT ctid FROM customer_activity LIMIT 1)");
+  differing = reports_->CheckComplaintRollups();
+  ASSERT_TRUE(differing.ok());
+  EXPECT_EQ(*differing, 3);  // one row on each side, plus the missing activity
+  ASSERT_TRUE(reports_->RebuildComplaintRollups().ok());
+  differing = reports_->CheckComplaintRollups();
+  ASSERT_TRUE(differing.ok());
+  EXPECT_EQ(*differing, 0);
+}
+
+TEST_F(ComplaintReportTest, ComplaintReportEqualsPlainSqlInEveryZoneAndGrouping) {
+  const std::vector<std::vector<Dimension>> groupings = {
+      {}, {Dimension::kChannel}, {Dimension::kAgent, Dimension::kQueue}, {Dimension::kCategory}};
+  int compared_rows = 0;
+  for (const char* zone_name : kZones) {
+    absl::TimeZone zone;
+    ASSERT_TRUE(absl::LoadTimeZone(zone_name, &zone));
+    for (Bucket bucket : {Bucket::kNone, Bucket::kDay, Bucket::kWeek, Bucket::kMonth}) {
+      for (const auto& group_by : groupings) {
+        domain::ReportQuery q;
+        q.start = absl::FromCivil(absl::CivilDay(2026, 2, 2), zone);
+        q.end = absl::FromCivil(absl::CivilDay(2026, 4, 20), zone);
+        q.time_zone = zone_name;
+        q.bucket = bucket;
+        q.group_by = group_by;
+        if (group_by.size() == 1 && group_by[0] == Dimension::kChannel) q.queues = {"general", "vip"};
+        auto has = [&](Dimension d) {
+          return std::find(group_by.begin(), group_by.end(), d) != group_by.end();
+        };
+        const std::string sql =
+            "SELECT epoch_us(" + BucketSql(bucket, "created_at") + "), " +
+            (has(Dimension::kChannel) ? "channel" : "0") + ", " +
+            (has(Dimension::kAgent) ? "coalesce(assignee_id, '')" : "''") + ", " +
+            (has(Dimension::kQueue) ? "queue" : "''") + ", " +
+            (has(Dimension::kCategory) ? "category" : "''") +
+            ", count(*), count(*) FILTER (WHERE resolved_at IS NOT NULL), "
+            "count(*) FILTER (WHERE reopen_count > 0), "
+            "count(*) FILTER (WHERE escalation_level > 0), "
+            "count(*) FILTER (WHERE first_response_at <= first_response_due_at), "
+            "count(*) FILTER (WHERE first_response_at > first_response_due_at OR "
+            "  (first_response_at IS NULL AND first_response_breached)), "
+            "count(*) FILTER (WHERE resolved_at <= resolution_due_at), "
+            "count(*) FILTER (WHERE resolved_at > resolution_due_at OR "
+            "  (resolved_at IS NULL AND resolution_breached)), "
+            "(SELECT count(*) FROM feedback f WHERE f.complaint_id = ANY(array_agg(c.id::text)) "
+            "  AND f.kind = 1), "
+            "(SELECT count(*) FROM feedback f WHERE f.complaint_id = ANY(array_agg(c.id::text)) "
+            "  AND f.kind = 1 AND f.score >= 4), "
+            "count(*) FILTER (WHERE resolved_at IS NULL OR resolved_at >= $2), "
+            "coalesce(percentile_disc(0.5) WITHIN GROUP (ORDER BY first_response_seconds), 0), "
+            "coalesce(percentile_disc(0.9) WITHIN GROUP (ORDER BY first_response_seconds), 0), "
+            "coalesce(percentile_disc(0.5) WITHIN GROUP (ORDER BY resolution_seconds), 0), "
+            "coalesce(percentile_disc(0.9) WITHIN GROUP (ORDER BY resolution_seconds), 0), "
+            "count(first_response_seconds), count(resolution_seconds) "
+            "FROM complaints c WHERE created_at >= $1 AND created_at < $2 AND $3 <> '' "
+            "AND ($4 = '' OR queue IN ('general', 'vip')) "
+            "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5";
+        const pqxx::result expected = db_->Query(
+            sql, {PgTime(q.start), PgTime(q.end), zone_name, q.queues.empty() ? "" : "x"});
+        auto got = reports_->Complaints(q);
+        ASSERT_TRUE(got.ok()) << got.status();
+        ASSERT_EQ(got->size(), expected.size()) << zone_name << " bucket " << static_cast<int>(bucket);
+        auto it = got->begin();
+        for (const auto& row : expected) {
+          const std::string where = std::string(zone_name) + " bucket " +
+                                    std::to_string(static_cast<int>(bucket)) + " row " +
+                                    std::to_string(compared_rows);
+          EXPECT_EQ(absl::ToUnixMicros(it->first.bucket_start), row[0].as<int64_t>()) << where;
+          EXPECT_EQ(it->first.channel, row[1].as<int>()) << where;
+          EXPECT_EQ(it->first.agent_id, row[2].as<std::string>()) << where;
+          EXPECT_EQ(it->first.queue, row[3].as<std::string>()) << where;
+          EXPECT_EQ(it->first.category, row[4].as<std::string>()) << where;
+          const domain::ComplaintStats& s = it->second;
+          EXPECT_EQ(s.opened, row[5].as<int64_t>()) << where;
+          EXPECT_EQ(s.resolved, row[6].as<int64_t>()) << where;
+          EXPECT_EQ(s.reopened, row[7].as<int64_t>()) << where;
+          EXPECT_EQ(s.escalated, row[8].as<int64_t>()) << where;
+          EXPECT_EQ(s.first_response_met, row[9].as<int64_t>()) << where;
+          EXPECT_EQ(s.first_response_missed, row[10].as<int64_t>()) << where;
+          EXPECT_EQ(s.resolution_met, row[11].as<int64_t>()) << where;
+          EXPECT_EQ(s.resolution_missed, row[12].as<int64_t>()) << where;
+          EXPECT_EQ(s.ratings, row[13].as<int64_t>()) << where;
+          EXPECT_EQ(s.ratings_satisfied, row[14].as<int64_t>()) << where;
+          EXPECT_EQ(s.backlog_open_at_end, row[15].as<int64_t>()) << where;
+          EXPECT_TRUE(WithinOnePercent(s.first_response.Percentile(0.5), row[16].as<double>()))
+              << where << ": " << s.first_response.Percentile(0.5) << " vs " << row[16].as<double>();
+          EXPECT_TRUE(WithinOnePercent(s.first_response.Percentile(0.9), row[17].as<double>()))
+              << where;
+          EXPECT_TRUE(WithinOnePercent(s.resolution.Percentile(0.5), row[18].as<double>())) << where;
+          EXPECT_TRUE(WithinOnePercent(s.resolution.Percentile(0.9), row[19].as<double>())) << where;
+          EXPECT_EQ(s.first_response.count(), row[20].as<int64_t>()) << where;
+          EXPECT_EQ(s.resolution.count(), row[21].as<int64_t>()) << where;
+          ++it;
+          ++compared_rows;
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared_rows, 1000);
+}
+
+TEST_F(ComplaintReportTest, BacklogCountsCohortComplaintsResolvedAfterTheRange) {
+  domain::ReportQuery q;
+  q.start = kEnd - absl::Hours(24 * 60);
+  q.end = kEnd - absl::Hours(24 * 30);
+  auto got = reports_->Complaints(q);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 1u);
+  const int64_t expected = db_->Count(
+      "SELECT count(*) FROM complaints WHERE created_at >= '" + PgTime(q.start) +
+      "' AND created_at < '" + PgTime(q.end) + "' AND (resolved_at IS NULL OR resolved_at >= '" +
+      PgTime(q.end) + "')");
+  EXPECT_EQ(got->begin()->second.backlog_open_at_end, expected);
+  // Some were resolved only after the range ended, so this is more than
+  // the ones open now.
+  EXPECT_GT(expected, got->begin()->second.opened - got->begin()->second.resolved);
+}
+
+TEST_F(ComplaintReportTest, RetentionEqualsASetComputationOverRawRows) {
+  int compared = 0;
+  for (const char* zone_name : kZones) {
+    absl::TimeZone zone;
+    ASSERT_TRUE(absl::LoadTimeZone(zone_name, &zone));
+    for (Bucket bucket : {Bucket::kDay, Bucket::kWeek, Bucket::kMonth}) {
+      domain::ReportQuery q;
+      q.start = absl::FromCivil(absl::CivilDay(2026, 2, 10), zone);
+      q.end = absl::FromCivil(absl::CivilDay(2026, 4, 20), zone);
+      q.time_zone = zone_name;
+      q.bucket = bucket;
+      // Raw activity and complaints, bucketed by PostgreSQL, counted here.
+      const pqxx::result activity = db_->Query(
+          "SELECT epoch_us(" + BucketSql(bucket, "t") + "), customer_id FROM ("
+          "SELECT occurred_at AS t, customer_id FROM feedback WHERE customer_id IS NOT NULL "
+          "UNION ALL SELECT created_at, customer_id FROM complaints "
+          "WHERE customer_id IS NOT NULL) x WHERE t < $2 AND $1::timestamptz IS NOT NULL",
+          {PgTime(q.start), PgTime(q.end), zone_name});
+      const pqxx::result filed = db_->Query(
+          "SELECT epoch_us(" + BucketSql(bucket, "created_at") + "), customer_id, "
+          "bool_and(resolved_at IS NOT NULL) FROM complaints WHERE customer_id IS NOT NULL "
+          "AND created_at < $2 AND $1::timestamptz IS NOT NULL GROUP BY 1, 2",
+          {PgTime(q.start), PgTime(q.end), zone_name});
+      std::map<int64_t, std::set<std::string>> active;
+      for (const auto& r : activity) active[r[0].as<int64_t>()].insert(r[1].as<std::string>());
+      std::map<int64_t, std::vector<std::pair<std::string, bool>>> complainants;
+      for (const auto& r : filed) {
+        complainants[r[0].as<int64_t>()].emplace_back(r[1].as<std::string>(), r[2].as<bool>());
+      }
+      auto got = reports_->Retention(q);
+      ASSERT_TRUE(got.ok()) << got.status();
+      ASSERT_FALSE(got->empty());
+      for (absl::Time b = domain::BucketStart(q.start, zone, bucket); b < q.end;
+           b = domain::NextBucketStart(b, zone, bucket)) {
+        const int64_t key = absl::ToUnixMicros(b);
+        const int64_t prev = absl::ToUnixMicros(domain::PreviousBucketStart(b, zone, bucket));
+        const std::set<std::string>& now_active = active[key];
+        const std::set<std::string>& before = active[prev];
+        domain::RetentionStats want;
+        want.active = static_cast<int64_t>(now_active.size());
+        want.previous_active = static_cast<int64_t>(before.size());
+        for (const auto& c : now_active) want.returning += before.count(c);
+        for (const auto& [customer, resolved] : complainants[prev]) {
+          const bool back = now_active.count(customer) > 0;
+          if (resolved) {
+            ++want.complainants_resolved;
+            want.complainants_resolved_returned += back;
+          } else {
+            ++want.complainants_unresolved;
+            want.complainants_unresolved_returned += back;
+          }
+        }
+        const std::string where = std::string(zone_name) + " " + absl::FormatTime(b, zone);
+        auto it = got->find(b);
+        if (want.active == 0 && want.previous_active == 0) {
+          EXPECT_TRUE(it == got->end()) << where;
+          continue;
+        }
+        ASSERT_TRUE(it != got->end()) << where;
+        const domain::RetentionStats& s = it->second;
+        EXPECT_EQ(s.active, want.active) << where;
+        EXPECT_EQ(s.previous_active, want.previous_active) << where;
+        EXPECT_EQ(s.returning, want.returning) << where;
+        EXPECT_EQ(s.complainants_resolved, want.complainants_resolved) << where;
+        EXPECT_EQ(s.complainants_resolved_returned, want.complainants_resolved_returned) << where;
+        EXPECT_EQ(s.complainants_unresolved, want.complainants_unresolved) << where;
+        EXPECT_EQ(s.complainants_unresolved_returned, want.complainants_unresolved_returned)
+            << where;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_GT(compared, 300);
+}
+
+}  // namespace
+}  // namespace feedback::storage
