@@ -66,12 +66,15 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
   return grpc::SslCredentials(ssl);
 }
 
-FeedbackClient::FeedbackClient(ClientOptions options) : options_(std::move(options)) {
+Connection::Connection(ClientOptions options) : options_(std::move(options)) {
   grpc::ChannelArguments args;
   // Matches the server: pings every 30 s keep NATs and balancers open.
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Reconnect to a restarted server within max_backoff, not gRPC's 2 minutes.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       ChannelCredentialsFor(options_);
   // Unreadable TLS files fail every call with their message, never silently
@@ -80,24 +83,24 @@ FeedbackClient::FeedbackClient(ClientOptions options) : options_(std::move(optio
   channel_ = grpc::CreateCustomChannel(
       options_.address,
       credentials.ok() ? *credentials : grpc::InsecureChannelCredentials(), args);
-  stub_ = v1::FeedbackService::NewStub(channel_);
-  health_ = grpc::health::v1::Health::NewStub(channel_);
 }
 
-template <typename Request, typename Response, typename Method>
-absl::StatusOr<Response> FeedbackClient::Call(const Request& request, Method method) {
+absl::Status Connection::Run(const std::function<grpc::Status(grpc::ClientContext&)>& attempt,
+                             bool retry) {
   if (!credentials_error_.ok()) return credentials_error_;
   absl::Duration backoff = options_.initial_backoff;
   grpc::Status status;
-  for (int attempt = 1;; ++attempt) {
+  for (int n = 1;; ++n) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoMilliseconds(options_.deadline));
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.api_key));
-    Response response;
-    status = (stub_.get()->*method)(&context, request, &response);
-    if (status.ok()) return response;
-    if (!Retryable(status.error_code()) || attempt >= options_.max_attempts) break;
+    context.set_wait_for_ready(options_.wait_for_ready);
+    if (!options_.api_key.empty()) {
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.api_key));
+    }
+    status = attempt(context);
+    if (status.ok()) return absl::OkStatus();
+    if (!retry || !Retryable(status.error_code()) || n >= options_.max_attempts) break;
     // Full jitter: sleep a random part of the current backoff, but at least
     // as long as a rate-limited server asked for.
     std::uniform_int_distribution<int64_t> jitter(0, absl::ToInt64Microseconds(backoff));
@@ -118,24 +121,26 @@ absl::StatusOr<Response> FeedbackClient::Call(const Request& request, Method met
   return FromGrpc(status);
 }
 
+FeedbackClient::FeedbackClient(ClientOptions options)
+    : connection_(std::move(options)),
+      stub_(v1::FeedbackService::NewStub(connection_.channel())),
+      health_(grpc::health::v1::Health::NewStub(connection_.channel())) {}
+
 absl::StatusOr<v1::SubmitRatingResponse> FeedbackClient::SubmitRating(
     v1::SubmitRatingRequest request) {
   if (request.request_id().empty()) request.set_request_id(NewRequestId());
-  return Call<v1::SubmitRatingRequest, v1::SubmitRatingResponse>(
-      request, &v1::FeedbackService::Stub::SubmitRating);
+  return connection_.Call(*stub_, &v1::FeedbackService::Stub::SubmitRating, request, /*retry=*/true);
 }
 
 absl::StatusOr<v1::SubmitNpsResponse> FeedbackClient::SubmitNps(v1::SubmitNpsRequest request) {
   if (request.request_id().empty()) request.set_request_id(NewRequestId());
-  return Call<v1::SubmitNpsRequest, v1::SubmitNpsResponse>(
-      request, &v1::FeedbackService::Stub::SubmitNps);
+  return connection_.Call(*stub_, &v1::FeedbackService::Stub::SubmitNps, request, /*retry=*/true);
 }
 
 absl::StatusOr<v1::SubmitSurveyResponse> FeedbackClient::SubmitSurvey(
     v1::SubmitSurveyRequest request) {
   if (request.request_id().empty()) request.set_request_id(NewRequestId());
-  return Call<v1::SubmitSurveyRequest, v1::SubmitSurveyResponse>(
-      request, &v1::FeedbackService::Stub::SubmitSurvey);
+  return connection_.Call(*stub_, &v1::FeedbackService::Stub::SubmitSurvey, request, /*retry=*/true);
 }
 
 absl::StatusOr<v1::SubmitFeedbackBatchResponse> FeedbackClient::SubmitFeedbackBatch(
@@ -148,20 +153,15 @@ absl::StatusOr<v1::SubmitFeedbackBatchResponse> FeedbackClient::SubmitFeedbackBa
       item.mutable_nps()->set_request_id(NewRequestId());
     }
   }
-  return Call<v1::SubmitFeedbackBatchRequest, v1::SubmitFeedbackBatchResponse>(
-      request, &v1::FeedbackService::Stub::SubmitFeedbackBatch);
+  return connection_.Call(*stub_, &v1::FeedbackService::Stub::SubmitFeedbackBatch, request, /*retry=*/true);
 }
 
 absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> FeedbackClient::Health() {
-  if (!credentials_error_.ok()) return credentials_error_;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       absl::ToChronoMilliseconds(options_.deadline));
-  grpc::health::v1::HealthCheckRequest request;
-  grpc::health::v1::HealthCheckResponse response;
-  grpc::Status status = health_->Check(&context, request, &response);
-  if (!status.ok()) return FromGrpc(status);
-  return response.status();
+  absl::StatusOr<grpc::health::v1::HealthCheckResponse> response = connection_.Call(
+      *health_, &grpc::health::v1::Health::Stub::Check, grpc::health::v1::HealthCheckRequest(),
+      /*retry=*/false);
+  if (!response.ok()) return response.status();
+  return response->status();
 }
 
 }  // namespace feedback::clients

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,44 @@ struct ClientOptions {
   int max_attempts = 6;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
+  // Wait (up to the deadline) for the server to become reachable instead of
+  // failing at once while it is down, e.g. restarting.
+  bool wait_for_ready = false;
+};
+
+// One channel to the service with the options above: deadlines, the bearer
+// key, keepalive matching the server, TLS, and the retry loop. Thread-safe.
+class Connection {
+ public:
+  explicit Connection(ClientOptions options);
+
+  // Runs `attempt` (one gRPC call on the context it is given, which carries
+  // the deadline and key) and, when `retry` is set, runs it again after
+  // UNAVAILABLE or RESOURCE_EXHAUSTED with jittered exponential backoff (at
+  // least as long as a server's `retry-after-ms` hint), up to max_attempts.
+  absl::Status Run(const std::function<grpc::Status(grpc::ClientContext&)>& attempt, bool retry);
+
+  // Typed form: `(stub.*method)(context, request, &response)`.
+  template <typename Stub, typename Request, typename Response>
+  absl::StatusOr<Response> Call(Stub& stub,
+                                grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                             Response*),
+                                const Request& request, bool retry) {
+    Response response;
+    absl::Status status = Run(
+        [&](grpc::ClientContext& context) { return (stub.*method)(&context, request, &response); },
+        retry);
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  const ClientOptions& options() const { return options_; }
+
+ private:
+  const ClientOptions options_;
+  absl::Status credentials_error_;
+  std::shared_ptr<grpc::Channel> channel_;
 };
 
 // A client of FeedbackService for IVR and checkout integrations. A submit
@@ -46,12 +85,7 @@ class FeedbackClient {
   absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> Health();
 
  private:
-  template <typename Request, typename Response, typename Method>
-  absl::StatusOr<Response> Call(const Request& request, Method method);
-
-  const ClientOptions options_;
-  absl::Status credentials_error_;
-  std::shared_ptr<grpc::Channel> channel_;
+  Connection connection_;
   std::unique_ptr<v1::FeedbackService::Stub> stub_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };

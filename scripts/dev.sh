@@ -168,16 +168,24 @@ cmd_up() {
   done
   "$ctl" --addr "$LISTEN" health >/dev/null || die "feedbackd is not SERVING; see $LOCAL/feedbackd.log"
 
-  log "loading demo data (fixed request ids: running again stores nothing twice)"
+  log "loading demo data: two weeks of scores (request ids fixed per day: running again stores nothing twice)"
   export FEEDBACK_ADDR="$LISTEN" FEEDBACK_API_KEY="$FEEDBACK_INGEST_KEY"
-  local channels=(ivr ivr ivr checkout web chat)
-  for i in $(seq 1 24); do
-    "$ctl" --output compact rate --request_id "demo-rating-$i" --channel "${channels[i % 6]}" \
-      --score $(( (i * 7) % 5 + 1 )) --interaction_id "call-$i" --agent_id "agent-$((i % 4 + 1))" \
-      --queue "$([ $((i % 3)) -eq 0 ] && echo billing || echo general)" \
-      --customer_id "cust-$((i % 9 + 1))" >/dev/null
-    "$ctl" --output compact nps --request_id "demo-nps-$i" --channel "${channels[(i + 1) % 6]}" \
-      --score $(( (i * 5) % 11 )) --customer_id "cust-$((i % 9 + 1))" >/dev/null
+  local channels=(ivr ivr ivr checkout web chat) d day at now
+  now=$(date -u +%FT%TZ)
+  for d in $(seq 13 -1 0); do
+    day=$(date -u -d "$d days ago" +%F)
+    for i in $(seq 1 12); do
+      at="${day}T$(printf '%02d' $((8 + i % 10))):$(printf '%02d' $((i * 7 % 60))):00Z"
+      [[ "$at" > "$now" ]] && continue  # later today
+      "$ctl" --output compact rate --request_id "demo-rating-$day-$i" --channel "${channels[i % 6]}" \
+        --score $(( (i * 7 + d * 3) % 5 + 1 > 2 ? (i * 7 + d * 3) % 5 + 1 : (i + d) % 5 + 1 )) \
+        --interaction_id "call-$day-$i" --agent_id "agent-$((i % 4 + 1))" \
+        --queue "$([ $((i % 3)) -eq 0 ] && echo billing || echo general)" \
+        --customer_id "cust-$(((i + d) % 30 + 1))" --occurred_at "$at" >/dev/null
+      "$ctl" --output compact nps --request_id "demo-nps-$day-$i" --channel "${channels[(i + 1) % 6]}" \
+        --score $(( (i * 5 + d) % 11 )) --customer_id "cust-$(((i * 2 + d) % 30 + 1))" \
+        --occurred_at "$at" >/dev/null
+    done
   done
   for i in $(seq 1 6); do
     "$ctl" --output compact survey --request_id "demo-survey-$i" --channel checkout \
