@@ -72,6 +72,8 @@ Connection::Connection(ClientOptions options) : options_(std::move(options)) {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Reports can be large (a year of daily rows per agent).
+  args.SetMaxReceiveMessageSize(64 << 20);
   // Reconnect to a restarted server within max_backoff, not gRPC's 2 minutes.
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <sstream>
@@ -84,6 +85,8 @@ FeedbackServer::FeedbackServer(const ServerOptions& options)
 
 namespace {
 
+constexpr int kMaxResponseBytes = 64 << 20;
+
 absl::StatusOr<std::string> ReadPem(const char* flag, const std::string& path) {
   std::ifstream in(path);
   std::stringstream content;
@@ -139,7 +142,9 @@ absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
-  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  // Responses (a year of daily report rows per agent) may be larger than
+  // any request needs to be.
+  builder.SetMaxSendMessageSize(std::max(options.max_message_bytes, kMaxResponseBytes));
   // Keep idle connections of IVR and checkout clients alive through NATs and
   // load balancers, and accept their keepalive pings.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);

@@ -6,6 +6,7 @@
 #include "feedback/v1/complaint_service.grpc.pb.h"
 #include "feedback/v1/feedback_service.grpc.pb.h"
 #include "feedback/v1/reporting_service.grpc.pb.h"
+#include "storage/report_store.h"
 #include "tests/support/test_database.h"
 #include "tests/support/test_server.h"
 
@@ -215,6 +216,35 @@ TEST_F(ReportingServiceTest, ComplaintAndRetentionReportsFollowACaseEndToEnd) {
   v1::SatisfactionReport csat;
   EXPECT_EQ(reports_->GetSatisfactionReport(Context().get(), q, &csat).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ReportingServiceTest, AReportLargerThanTheRequestLimitStillArrives) {
+  // 30,000 agents with one rating each (loaded directly, then the rollup
+  // rebuilt): the per-agent report is larger than the 1 MiB request limit.
+  db_->Query(
+      "INSERT INTO feedback (id, kind, score, channel, agent_id, api_key_id, occurred_at, "
+      "received_at) SELECT gen_random_uuid(), 1, 1 + g % 5, 1, 'agent-with-a-long-name-' || g, "
+      "1, timestamptz '2026-11-20 12:00:00+00', now() FROM generate_series(1, 30000) g");
+  storage::ConnectionPool pool({db_->url(), 1});
+  storage::ReportStore store(pool);
+  ASSERT_TRUE(store.RebuildRollup().ok());
+  v1::ReportQuery q;
+  *q.mutable_start_time() = Berlin(19, 0);
+  *q.mutable_end_time() = Berlin(22, 0);
+  q.add_group_by(v1::DIMENSION_AGENT);
+  v1::SatisfactionReport report;
+  auto context = Context();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  auto stub = v1::ReportingService::NewStub(grpc::CreateCustomChannel(
+      "127.0.0.1:" + std::to_string(server_.server->port()), grpc::InsecureChannelCredentials(),
+      args));
+  const grpc::Status st = stub->GetSatisfactionReport(context.get(), q, &report);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(report.rows_size(), 30000);
+  EXPECT_EQ(report.total().responses(), 30000);
+  EXPECT_GT(report.ByteSizeLong(), 1u << 20);
 }
 
 TEST_F(ReportingServiceTest, BadQueriesNameTheField) {
