@@ -1,0 +1,182 @@
+"""Fault tests with real processes: a private PostgreSQL cluster, feedbackd
+and a client that records what was acknowledged (ack_writer).
+
+- PostgreSQL killed with SIGKILL mid-load (30,000 submits from 64
+  clients that retry with the same request id) and restarted: every
+  acknowledged rating is stored exactly once, nothing unsent appears, and
+  the same feedbackd (not restarted) serves again.
+- SIGTERM to feedbackd with 500 calls in flight: it exits 0 within 25 s,
+  later calls are refused, and every call it acknowledged is stored.
+
+Binaries from ctest: FEEDBACKD, ACK_WRITER, FEEDBACKCTL. Run as root (the
+cluster runs as the postgres user) or as the postgres user.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+FEEDBACKD = os.environ["FEEDBACKD"]
+ACK_WRITER = os.environ["ACK_WRITER"]
+FEEDBACKCTL = os.environ["FEEDBACKCTL"]
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def as_postgres(args, **kw):
+    if os.geteuid() == 0:
+        args = ["runuser", "-u", "postgres", "--"] + args
+    return subprocess.run(args, cwd="/", **kw)
+
+
+class Cluster:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="feedback-fault-", dir="/var/tmp")
+        os.chmod(self.dir, 0o755)
+        self.data = os.path.join(self.dir, "data")
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        as_postgres([f"{PG_BIN}/initdb", "-D", self.data, "-U", "postgres", "--auth=trust"],
+                    check=True, capture_output=True)
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self.start()
+
+    def start(self):
+        as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.data, "-l", os.path.join(self.data, "log"),
+                     "-w", "-t", "60", "-o",
+                     f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1", "start"],
+                    check=True, capture_output=True)
+
+    def postmaster_pid(self):
+        with open(os.path.join(self.data, "postmaster.pid")) as f:
+            return int(f.readline())
+
+    def crash(self):
+        pid = self.postmaster_pid()
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                  text=True).stdout.split()
+        for p in [pid] + [int(c) for c in children]:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for _ in range(100):  # until the port is free again
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) != 0:
+                    break
+            time.sleep(0.1)
+
+    def close(self):
+        as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "immediate", "stop"],
+                    capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def sql(self, query):
+        return subprocess.run(["psql", "-X", "-q", "-At", self.url, "-c", query], check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+
+class FaultTest(unittest.TestCase):
+    def setUp(self):
+        self.cluster = Cluster()
+        self.env = dict(os.environ, FEEDBACK_DATABASE_URL=self.cluster.url)
+        subprocess.run([FEEDBACKD, "migrate"], env=self.env, check=True, capture_output=True)
+        self.key = subprocess.run([FEEDBACKD, "create-api-key", "--name", "ivr", "--role",
+                                   "ingest"], env=self.env, check=True, capture_output=True,
+                                  text=True).stdout.strip()
+        self.addr = f"127.0.0.1:{free_port()}"
+        self.log = tempfile.NamedTemporaryFile(prefix="feedbackd-", suffix=".log")
+        self.server = subprocess.Popen(
+            [FEEDBACKD, "serve", "--insecure", "--listen", self.addr, "--health_interval_ms",
+             "200"], env=self.env, stdout=self.log, stderr=self.log)
+        self.assertTrue(self.wait_health("SERVING", 30))
+
+    def tearDown(self):
+        if self.server.poll() is None:
+            self.server.kill()
+            self.server.wait()
+        self.log.close()
+        self.cluster.close()
+
+    def health(self):
+        out = subprocess.run([FEEDBACKCTL, "--addr", self.addr, "--deadline_ms", "1000",
+                              "health"], capture_output=True, text=True)
+        return out.stdout.strip()
+
+    def wait_health(self, wanted, seconds):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if self.health() == wanted:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def writer(self, acked, count, threads, attempts, prefix):
+        return subprocess.Popen([ACK_WRITER, "--addr", self.addr, "--api_key", self.key,
+                                 "--count", str(count), "--threads", str(threads), "--attempts",
+                                 str(attempts), "--prefix", prefix, "--acked", acked],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def check_stored(self, acked_file, prefix, count):
+        with open(acked_file) as f:
+            acked = {line.strip() for line in f if line.strip()}
+        stored = self.cluster.sql(
+            "SELECT k.request_id FROM idempotency_keys k JOIN feedback f ON f.id = k.csat_feedback_id")
+        stored_ids = stored.split("\n") if stored else []
+        self.assertEqual(len(stored_ids), len(set(stored_ids)))  # once each
+        self.assertLessEqual(acked, set(stored_ids))             # every OK is stored
+        sent = {f"{prefix}-{i}" for i in range(count)}
+        self.assertLessEqual(set(stored_ids), sent)              # nothing unsent appears
+        # No score without its idempotency record, none twice.
+        self.assertEqual(self.cluster.sql("SELECT count(*) FROM feedback"), str(len(stored_ids)))
+        return acked, stored_ids
+
+    def test_postgres_killed_mid_load_loses_nothing_acknowledged(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            acked_file = os.path.join(tmp, "acked")
+            writer = self.writer(acked_file, 30000, 64, 40, "kill")
+            time.sleep(1.0)
+            self.assertIsNone(writer.poll())  # the crash comes mid-load
+            self.cluster.crash()
+            self.assertTrue(self.wait_health("NOT_SERVING", 10))
+            time.sleep(2)
+            self.cluster.start()
+            out, err = writer.communicate(timeout=300)
+            self.assertEqual(writer.returncode, 0, err)
+            acked, stored = self.check_stored(acked_file, "kill", 30000)
+            print(f"\nkill -9: {out.strip()}; {len(stored)} stored", flush=True)
+            self.assertGreater(len(acked), 29000)  # the clients' retries got through
+            # The same server process is SERVING again and stores.
+            self.assertTrue(self.wait_health("SERVING", 30))
+            self.assertIsNone(self.server.poll())
+
+    def test_sigterm_with_calls_in_flight_exits_cleanly_and_keeps_every_ok(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            acked_file = os.path.join(tmp, "acked")
+            writer = self.writer(acked_file, 100000, 500, 1, "term")
+            time.sleep(1.0)
+            self.assertIsNone(writer.poll())  # SIGTERM comes mid-load
+            started = time.time()
+            self.server.send_signal(signal.SIGTERM)
+            code = self.server.wait(timeout=30)
+            self.assertEqual(code, 0)
+            self.assertLess(time.time() - started, 25)
+            out, err = writer.communicate(timeout=120)
+            acked, stored = self.check_stored(acked_file, "term", 100000)
+            print(f"\nSIGTERM: {out.strip()}; {len(stored)} stored", flush=True)
+            self.assertGreater(len(acked), 0)
+            self.assertLess(len(acked), 100000)  # calls after SIGTERM were refused, not lost
+
+
+if __name__ == "__main__":
+    unittest.main()
