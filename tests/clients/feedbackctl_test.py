@@ -263,6 +263,43 @@ class FeedbackctlTest(unittest.TestCase):
         self.assertGreaterEqual(int(erased["complaints"]), 1)
         self.fails(1, "error:", "admin", "erase", "cust-9", key="manager")
 
+    def test_05b_every_subcommand_has_a_clear_error_path(self):
+        missing = "00000000-0000-0000-0000-000000000000"
+        span = ["--from", "2026-11-01", "--to", "2026-11-02"]
+        cases = [
+            # (exit code, text in the one error line, role, args)
+            (1, "score", "ingest", ["nps", "--channel", "web", "--score", "11"]),
+            (1, "csat_score", "ingest", ["survey", "--channel", "checkout", "--csat", "0"]),
+            (1, "subject", "ingest", ["complaint", "file", "--channel", "web", "--queue",
+                                      "general", "--subject", ""]),
+            (1, "not found", "supervisor", ["complaint", "get", missing]),
+            (1, "page_size", "agent", ["complaint", "list", "--page_size", "-5"]),
+            (1, "queue", "agent", ["complaint", "claim", "--queue", "elsewhere"]),
+            (1, "body", "agent", ["complaint", "note", missing, "--body", ""]),
+            (1, "error:", "agent", ["complaint", "escalate", missing, "--etag", "1", "--reason",
+                                    "x"]),
+            (1, "error:", "supervisor", ["complaint", "events", "not-a-uuid"]),
+            (1, "error:", "ingest", ["complaint", "watch"]),
+            (1, "error:", "agent", ["followup", "complete", missing, "--outcome", "done"]),
+            (1, "page_size", "agent", ["followup", "list", "--page_size", "-1"]),
+            (1, "start_time", "manager", ["report", "satisfaction", "--from", "2026-11-02",
+                                          "--to", "2026-11-01"]),
+            (1, "group_by", "manager", ["report", "satisfaction", *span, "--group_by",
+                                        "category"]),
+            (1, "error:", "agent", ["report", "complaints", *span]),
+            (1, "name:", "admin", ["admin", "key", "create", "--name", "", "--role", "agent"]),
+            (1, "error:", "admin", ["admin", "key", "revoke", "999999"]),
+            (1, "error:", "manager", ["admin", "key", "list"]),
+            (1, "error:", "agent", ["admin", "sla", "list"]),
+            (2, "A subcommand is required", "admin", ["complaint"]),
+            (2, "--first_response", "admin", ["admin", "sla", "set", "--priority", "low",
+                                              "--first_response", "soon", "--resolution", "1h",
+                                              "--hours", "1-5 09:00-17:00"]),
+        ]
+        for code, text, role, args in cases:
+            with self.subTest(args=args):
+                self.fails(code, text, *args, key=role)
+
     def test_06_examples(self):
         env = dict(os.environ, FEEDBACK_ADDR=self.server.addr,
                    FEEDBACK_API_KEY=self.server.keys["ingest"])
