@@ -66,6 +66,20 @@ WITH items AS (
   ORDER BY 1, 2, 3, 4, 5, 6  -- one lock order for all writers
   ON CONFLICT (slot, kind, channel, agent_id, queue, score)
   DO UPDATE SET responses = r.responses + excluded.responses
+), daily AS (
+  INSERT INTO feedback_daily AS d (zone, day, dims, kind, channel, agent_id, queue, score,
+                                   responses)
+  SELECT z.zone, (s.occurred_at AT TIME ZONE z.zone)::date, g.dims, s.kind,
+         CASE WHEN g.dims = 1 THEN s.channel ELSE 0 END::smallint,
+         CASE WHEN g.dims = 2 THEN coalesce(s.agent_id, '') ELSE '' END,
+         CASE WHEN g.dims = 4 THEN coalesce(s.queue, '') ELSE '' END, s.score, count(*)
+  FROM stored s
+  CROSS JOIN report_zones z
+  CROSS JOIN (VALUES (0::smallint), (1::smallint), (2::smallint), (4::smallint)) AS g(dims)
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+  ORDER BY 1, 3, 4, 2, 5, 6, 7, 8  -- the primary key's order: one lock order for all writers
+  ON CONFLICT (zone, dims, kind, day, channel, agent_id, queue, score)
+  DO UPDATE SET responses = d.responses + excluded.responses
 )
 SELECT api_key_id, request_id FROM claimed)sql";
 

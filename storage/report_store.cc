@@ -3,6 +3,10 @@
 #include <pqxx/result>
 #include <pqxx/transaction>
 
+#include <optional>
+
+#include "absl/time/civil_time.h"
+
 #include "storage/pg_array.h"
 #include "storage/pg_format.h"
 #include "storage/pg_status.h"
@@ -101,37 +105,76 @@ SELECT report_slot(created_at), customer_id FROM complaints WHERE customer_id IS
 
 }  // namespace
 
+namespace {
+
+// The grouping set of feedback_daily (1 channel, 2 agent, 4 queue) that
+// answers `q`, when one does: whole local days in q's zone, at most one
+// dimension grouped by or filtered on. Whether the zone is a report zone is
+// asked of the database.
+std::optional<int> DailyDims(const domain::ReportQuery& q) {
+  int dims = 0;
+  if (Has(q, domain::Dimension::kChannel) || !q.channels.empty()) dims |= 1;
+  if (Has(q, domain::Dimension::kAgent) || !q.agent_ids.empty()) dims |= 2;
+  if (Has(q, domain::Dimension::kQueue) || !q.queues.empty()) dims |= 4;
+  if (dims != 0 && dims != 1 && dims != 2 && dims != 4) return std::nullopt;
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(q.time_zone, &zone)) return std::nullopt;
+  auto midnight = [&](absl::Time t) {
+    return absl::FromCivil(absl::CivilSecond(absl::ToCivilDay(t, zone)), zone) == t;
+  };
+  if (!midnight(q.start) || !midnight(q.end)) return std::nullopt;
+  return dims;
+}
+
+std::string LocalDate(absl::Time t, const std::string& zone_name) {
+  absl::TimeZone zone;
+  absl::LoadTimeZone(zone_name, &zone);
+  return absl::FormatCivilTime(absl::ToCivilDay(t, zone));
+}
+
+}  // namespace
+
 template <typename Add>
 absl::Status ReportStore::Counts(const domain::ReportQuery& q, int kind, Add add) {
-  std::string bucket = "$2::timestamptz";
-  switch (q.bucket) {
-    case domain::Bucket::kDay: bucket = "date_trunc('day', slot, $7)"; break;
-    case domain::Bucket::kWeek: bucket = "date_trunc('week', slot, $7)"; break;
-    case domain::Bucket::kMonth: bucket = "date_trunc('month', slot, $7)"; break;
-    case domain::Bucket::kNone: break;
-  }
   const bool by_channel = Has(q, domain::Dimension::kChannel);
   const bool by_agent = Has(q, domain::Dimension::kAgent);
   const bool by_queue = Has(q, domain::Dimension::kQueue);
-  const std::string sql =
-      "SELECT epoch_us(" + bucket + "), " + (by_channel ? "channel" : "0") + ", " +
-      (by_agent ? "agent_id" : "''") + ", " + (by_queue ? "queue" : "''") +
+  const std::string keys = std::string(by_channel ? "channel" : "0") + ", " +
+                           (by_agent ? "agent_id" : "''") + ", " + (by_queue ? "queue" : "''");
+  const std::string slot_sql =
+      "SELECT epoch_us(" + BucketOf(q, "slot") + "), " + keys +
       ", score, sum(responses)::bigint FROM feedback_rollup "
-      "WHERE kind = $1 AND slot >= $2::timestamptz AND slot < $3::timestamptz "
-      "AND (cardinality($4::smallint[]) = 0 OR channel = ANY($4::smallint[])) "
-      "AND (cardinality($5::text[]) = 0 OR queue = ANY($5::text[])) "
-      "AND (cardinality($6::text[]) = 0 OR agent_id = ANY($6::text[])) "
-      // $7, the zone, is bound even when the bucket does not use it.
-      "AND $7::text IS NOT NULL GROUP BY 1, 2, 3, 4, 5";
-  PgArrayBuilder channels, queues, agents;
-  for (int c : q.channels) channels.Add(std::to_string(c));
-  for (const auto& v : q.queues) queues.Add(v);
-  for (const auto& v : q.agent_ids) agents.Add(v);
+      "WHERE kind = $1 AND slot >= $2::timestamptz AND slot < $3::timestamptz" +
+      FilterClause("agent_id") + "GROUP BY 1, 2, 3, 4, 5";
+  std::string daily_bucket = "$9::timestamptz";
+  switch (q.bucket) {
+    case domain::Bucket::kDay: daily_bucket = "(day::timestamp AT TIME ZONE $7)"; break;
+    case domain::Bucket::kWeek:
+      daily_bucket = "(date_trunc('week', day::timestamp) AT TIME ZONE $7)";
+      break;
+    case domain::Bucket::kMonth:
+      daily_bucket = "(date_trunc('month', day::timestamp) AT TIME ZONE $7)";
+      break;
+    case domain::Bucket::kNone: break;
+  }
+  const std::string daily_sql =
+      "SELECT epoch_us(" + daily_bucket + "), " + keys +
+      ", score, sum(responses)::bigint FROM feedback_daily "
+      "WHERE zone = $7 AND dims = $8 AND kind = $1 AND day >= $2::date AND day < $3::date " +
+      // $9, the range start, is bound even when the bucket does not use it.
+      "AND $9::timestamptz IS NOT NULL" + FilterClause("agent_id") + "GROUP BY 1, 2, 3, 4, 5";
+  const std::optional<int> dims = DailyDims(q);
+  const FilterArrays f(q);
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::Status {
     pqxx::read_transaction tx(conn.get());
+    const bool daily =
+        dims && tx.exec_params("SELECT 1 FROM report_zones WHERE zone = $1", q.time_zone).size() == 1;
     const pqxx::result rows =
-        tx.exec_params(sql, kind, PgTime(q.start), PgTime(q.end), channels.Build(),
-                       queues.Build(), agents.Build(), q.time_zone);
+        daily ? tx.exec_params(daily_sql, kind, LocalDate(q.start, q.time_zone),
+                               LocalDate(q.end, q.time_zone), f.channels, f.queues, f.agents,
+                               q.time_zone, *dims, PgTime(q.start))
+              : tx.exec_params(slot_sql, kind, PgTime(q.start), PgTime(q.end), f.channels,
+                               f.queues, f.agents, q.time_zone);
     for (const auto& r : rows) {
       ReportKey key{absl::FromUnixMicros(r[0].as<int64_t>()), r[1].as<int>(),
                     r[2].as<std::string>(), r[3].as<std::string>()};
@@ -356,6 +399,23 @@ absl::StatusOr<int64_t> ReportStore::CheckComplaintRollups() {
   });
 }
 
+absl::StatusOr<bool> ReportStore::AddReportZone(const std::string& zone) {
+  absl::TimeZone tz;
+  if (zone.size() > 64 || !absl::LoadTimeZone(zone, &tz)) {
+    return absl::InvalidArgumentError("zone: unknown IANA time zone");
+  }
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<bool> {
+    pqxx::work tx(conn.get());
+    tx.exec("LOCK TABLE feedback IN SHARE MODE");  // writers wait while it is filled
+    const pqxx::result added = tx.exec_params(
+        "INSERT INTO report_zones (zone) VALUES ($1) ON CONFLICT DO NOTHING RETURNING zone", zone);
+    if (added.empty()) return false;
+    tx.exec_params("INSERT INTO feedback_daily SELECT * FROM feedback_daily_recount($1)", zone);
+    tx.commit();
+    return true;
+  });
+}
+
 absl::StatusOr<int64_t> ReportStore::RebuildRollup() {
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
     pqxx::work tx(conn.get());
@@ -365,8 +425,13 @@ absl::StatusOr<int64_t> ReportStore::RebuildRollup() {
     const pqxx::result r = tx.exec(
         std::string("INSERT INTO feedback_rollup (slot, kind, channel, agent_id, queue, score, "
                     "responses) ") + kRecount);
+    tx.exec("LOCK TABLE feedback_daily IN EXCLUSIVE MODE");
+    tx.exec("DELETE FROM feedback_daily");
+    const pqxx::result d = tx.exec(
+        "INSERT INTO feedback_daily SELECT d.* FROM report_zones z, "
+        "feedback_daily_recount(z.zone) d");
     tx.commit();
-    return static_cast<int64_t>(r.affected_rows());
+    return static_cast<int64_t>(r.affected_rows() + d.affected_rows());
   });
 }
 
@@ -379,7 +444,12 @@ absl::StatusOr<int64_t> ReportStore::CheckRollup() {
         "FROM feedback_rollup) SELECT count(*) FROM ("
         "(SELECT * FROM recount EXCEPT ALL SELECT * FROM stored) UNION ALL "
         "(SELECT * FROM stored EXCEPT ALL SELECT * FROM recount)) d");
-    return r[0][0].as<int64_t>();
+    const pqxx::result daily = tx.exec(
+        "WITH recount AS (SELECT d.* FROM report_zones z, feedback_daily_recount(z.zone) d), "
+        "stored AS (SELECT * FROM feedback_daily) SELECT count(*) FROM ("
+        "(SELECT * FROM recount EXCEPT ALL SELECT * FROM stored) UNION ALL "
+        "(SELECT * FROM stored EXCEPT ALL SELECT * FROM recount)) d");
+    return r[0][0].as<int64_t>() + daily[0][0].as<int64_t>();
   });
 }
 

@@ -24,8 +24,10 @@ struct ReportKey {
   }
 };
 
-// Satisfaction and NPS reports, summed from feedback_rollup only (never the
-// raw rows); the rollup's maintenance commands. The query must be valid
+// Satisfaction and NPS reports, summed from feedback_daily when the range
+// is whole local days of a report zone and at most one dimension is
+// grouped or filtered, else from feedback_rollup's 15-minute slots (never
+// the raw rows); the rollup's maintenance commands. The query must be valid
 // (domain::ValidateReportQuery). Thread-safe.
 class ReportStore {
  public:
@@ -45,11 +47,16 @@ class ReportStore {
   absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> Retention(
       const domain::ReportQuery& query);
 
-  // Recomputes feedback_rollup from the feedback rows (writes wait
-  // meanwhile). Returns the number of rollup rows.
+  // Adds a report zone: feedback_daily gets that zone's local days (filled
+  // from the feedback rows now, kept by every write from then on). False
+  // when it was one already; INVALID_ARGUMENT for an unknown zone.
+  absl::StatusOr<bool> AddReportZone(const std::string& zone);
+
+  // Recomputes feedback_rollup and feedback_daily from the feedback rows
+  // (writes wait meanwhile). Returns the number of rollup rows.
   absl::StatusOr<int64_t> RebuildRollup();
-  // How many rollup rows differ from a recount of the feedback rows (0
-  // when consistent).
+  // How many rows of feedback_rollup and feedback_daily differ from a
+  // recount of the feedback rows (0 when consistent).
   absl::StatusOr<int64_t> CheckRollup();
   // The same for the complaint rollups and customer_activity.
   absl::StatusOr<int64_t> RebuildComplaintRollups();

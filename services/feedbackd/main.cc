@@ -60,9 +60,19 @@ int Migrate(const ServerOptions& options) {
   return 0;
 }
 
-int Rollups(const ServerOptions& options, const std::string& action) {
+int Rollups(const ServerOptions& options, const std::string& action, const std::string& zone) {
   feedback::storage::ConnectionPool pool({options.database_url, 1, absl::Seconds(10)});
   feedback::storage::ReportStore reports(pool);
+  if (action == "add-zone") {
+    absl::StatusOr<bool> added = reports.AddReportZone(zone);
+    if (!added.ok()) return Fail(added.status());
+    if (*added) {
+      spdlog::info("report zone {} added; its daily rollup is filled", zone);
+    } else {
+      spdlog::info("{} is a report zone already", zone);
+    }
+    return 0;
+  }
   if (action == "rebuild") {
     absl::StatusOr<int64_t> rows = reports.RebuildRollup();
     if (!rows.ok()) return Fail(rows.status());
@@ -237,12 +247,13 @@ int main(int argc, char** argv) {
   app.add_subcommand("migrate", "Apply pending database migrations (safe to run concurrently)");
 
   CLI::App* rollups = app.add_subcommand(
-      "rollups", "Check the report rollups against the feedback rows (exit 4 when they "
-                 "differ), or rebuild them");
-  std::string rollup_action = "check";
-  rollups->add_option("action", rollup_action, "check or rebuild")
-      ->check(CLI::IsMember({"check", "rebuild"}))
+      "rollups", "Check the report rollups against the raw rows (exit 4 when they "
+                 "differ), rebuild them, or add a report zone (daily rollup in that zone)");
+  std::string rollup_action = "check", rollup_zone;
+  rollups->add_option("action", rollup_action, "check, rebuild or add-zone")
+      ->check(CLI::IsMember({"check", "rebuild", "add-zone"}))
       ->capture_default_str();
+  rollups->add_option("zone", rollup_zone, "IANA zone (add-zone)");
 
   CLI::App* create_key = app.add_subcommand(
       "create-api-key", "Create an API key; prints the key alone on stdout, once");
@@ -269,6 +280,12 @@ int main(int argc, char** argv) {
 
   if (serve->parsed()) return Serve(options);
   if (app.got_subcommand("migrate")) return Migrate(options);
-  if (rollups->parsed()) return Rollups(options, rollup_action);
+  if (rollups->parsed()) {
+    if (rollup_action == "add-zone" && rollup_zone.empty()) {
+      std::cerr << "error: zone: give the IANA zone to add, e.g. Europe/Warsaw\n";
+      return 2;
+    }
+    return Rollups(options, rollup_action, rollup_zone);
+  }
   return CreateApiKey(options, key_name, key_role, key_queues);
 }

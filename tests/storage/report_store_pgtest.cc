@@ -110,10 +110,20 @@ class ReportStoreTest : public ::testing::Test {
 };
 
 TEST_F(ReportStoreTest, ReportsEqualPlainSqlOverRawRowsInEveryZoneAndGrouping) {
+  // Daily rollups in all zones but New York (whose reports use the slots):
+  // Warsaw before the load (kept by the writes), Tehran and Kathmandu after
+  // it (filled from the rows).
+  ASSERT_TRUE(reports_->AddReportZone("Europe/Warsaw").ok());
   LoadRandomFeedback(6000);
+  ASSERT_TRUE(*reports_->AddReportZone("Asia/Tehran"));
+  ASSERT_TRUE(*reports_->AddReportZone("Asia/Kathmandu"));
+  ASSERT_FALSE(*reports_->AddReportZone("Asia/Kathmandu"));
+  EXPECT_EQ(reports_->AddReportZone("Mars/Base").status().code(),
+            absl::StatusCode::kInvalidArgument);
   ASSERT_EQ(*reports_->CheckRollup(), 0);
   const std::vector<std::vector<Dimension>> groupings = {
-      {}, {Dimension::kChannel}, {Dimension::kAgent, Dimension::kQueue}};
+      {}, {Dimension::kChannel}, {Dimension::kAgent}, {Dimension::kQueue},
+      {Dimension::kAgent, Dimension::kQueue}};
   int compared = 0;
   for (const char* zone : {"UTC", "Europe/Warsaw", "Asia/Tehran", "Asia/Kathmandu",
                            "America/New_York"}) {
@@ -158,7 +168,7 @@ TEST_F(ReportStoreTest, ReportsEqualPlainSqlOverRawRowsInEveryZoneAndGrouping) {
       }
     }
   }
-  EXPECT_EQ(compared, 60);
+  EXPECT_EQ(compared, 100);
   // A filter, too.
   domain::ReportQuery q;
   q.start = LocalMidnight("UTC", 2026, 2, 1);
@@ -171,6 +181,34 @@ TEST_F(ReportStoreTest, ReportsEqualPlainSqlOverRawRowsInEveryZoneAndGrouping) {
   for (const auto& [k, n] : RawCounts(q, 1)) from_raw += n;
   EXPECT_EQ(from_rollup, from_raw);
   EXPECT_GT(from_raw, 0);
+}
+
+TEST_F(ReportStoreTest, WholeDaysInAReportZoneAreReadFromTheDailyRollup) {
+  LoadRandomFeedback(2000);
+  domain::ReportQuery days;  // whole UTC days, one dimension: the daily rollup
+  days.start = LocalMidnight("UTC", 2026, 2, 1);
+  days.end = LocalMidnight("UTC", 2026, 5, 1);
+  days.bucket = Bucket::kWeek;
+  days.group_by = {Dimension::kChannel};
+  domain::ReportQuery slots = days;  // a range starting at 00:15: the slots
+  slots.start += absl::Minutes(15);
+  const auto before_days = reports_->Satisfaction(days);
+  const auto before_slots = reports_->Satisfaction(slots);
+  ASSERT_TRUE(before_days.ok() && before_slots.ok());
+  ASSERT_FALSE(before_days->empty());
+  // Without the slot rollup, only the report that reads it changes.
+  db_->Query("DELETE FROM feedback_rollup");
+  const auto after_days = reports_->Satisfaction(days);
+  const auto after_slots = reports_->Satisfaction(slots);
+  ASSERT_TRUE(after_days.ok() && after_slots.ok());
+  EXPECT_EQ(after_days->size(), before_days->size());
+  for (const auto& [key, stats] : *before_days) {
+    EXPECT_EQ(after_days->at(key).counts, stats.counts);
+  }
+  EXPECT_TRUE(after_slots->empty());
+  EXPECT_GT(*reports_->CheckRollup(), 0);
+  ASSERT_TRUE(reports_->RebuildRollup().ok());
+  EXPECT_EQ(*reports_->CheckRollup(), 0);
 }
 
 TEST_F(ReportStoreTest, AFailedBatchLeavesTheRollupEqualToTheRows) {
