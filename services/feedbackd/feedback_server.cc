@@ -26,6 +26,7 @@
 #include "spdlog/spdlog.h"
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
+#include "storage/liveness_probe.h"
 #include "storage/migrator.h"
 #include "storage/pg_feedback_store.h"
 
@@ -185,8 +186,17 @@ bool FeedbackServer::serving() const { return parts_->serving.load(); }
 void FeedbackServer::MonitorLoop() {
   absl::Time next_prune = absl::Now();
   absl::Time next_retention = absl::Now();
+  bool migrations_current = false;
   do {
-    const absl::Status status = parts_->migrator.CheckCurrent();
+    // A probe on its own connection with a deadline, so a frozen database
+    // turns the health NOT_SERVING instead of freezing this loop; the
+    // migrations are checked (on the pool) when the database comes back.
+    absl::Status status = storage::ProbeDatabase(options_.database_url, options_.health_timeout);
+    if (status.ok() && !migrations_current) {
+      status = parts_->migrator.CheckCurrent();
+      migrations_current = status.ok();
+    }
+    if (!status.ok()) migrations_current = false;
     const bool ok = status.ok();
     if (ok != parts_->serving.exchange(ok)) {
       if (ok) {

@@ -40,8 +40,10 @@ struct ServerOptions {
   absl::Duration key_cache_ttl = absl::Seconds(1);
   // Per-API-key call rate limit (off by default).
   RateLimit rate_limit;
-  // How often the database is probed for the health status.
+  // How often the database is probed for the health status, and how soon
+  // it must answer (a frozen database counts as down after this long).
   absl::Duration health_interval = absl::Seconds(1);
+  absl::Duration health_timeout = absl::Seconds(1);
   // How long in-flight calls may take to finish after SIGTERM.
   absl::Duration drain_timeout = absl::Seconds(20);
   // Idempotency records are kept this long (the contract promises >= 24 h).

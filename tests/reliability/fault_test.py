@@ -5,6 +5,9 @@ and a client that records what was acknowledged (ack_writer).
   clients that retry with the same request id) and restarted: every
   acknowledged rating is stored exactly once, nothing unsent appears, and
   the same feedbackd (not restarted) serves again.
+- PostgreSQL frozen (SIGSTOP) for 10 s under load with 2 s client
+  deadlines: every call ends by its deadline, health goes NOT_SERVING and
+  back to SERVING after SIGCONT, every acknowledged rating is stored.
 - SIGTERM to feedbackd with 500 calls in flight: it exits 0 within 25 s,
   later calls are refused, and every call it acknowledged is stored.
 
@@ -60,6 +63,19 @@ class Cluster:
     def postmaster_pid(self):
         with open(os.path.join(self.data, "postmaster.pid")) as f:
             return int(f.readline())
+
+    def processes(self):
+        pid = self.postmaster_pid()
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                  text=True).stdout.split()
+        return [pid] + [int(c) for c in children]
+
+    def signal_all(self, sig):
+        for p in self.processes():
+            try:
+                os.kill(p, sig)
+            except ProcessLookupError:
+                pass
 
     def crash(self):
         pid = self.postmaster_pid()
@@ -123,6 +139,7 @@ class FaultTest(unittest.TestCase):
 
     def writer(self, acked, count, threads, attempts, prefix):
         return subprocess.Popen([ACK_WRITER, "--addr", self.addr, "--api_key", self.key,
+                                 "--deadline_ms", "2000",
                                  "--count", str(count), "--threads", str(threads), "--attempts",
                                  str(attempts), "--prefix", prefix, "--acked", acked],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -158,6 +175,30 @@ class FaultTest(unittest.TestCase):
             self.assertGreater(len(acked), 29000)  # the clients' retries got through
             # The same server process is SERVING again and stores.
             self.assertTrue(self.wait_health("SERVING", 30))
+            self.assertIsNone(self.server.poll())
+
+    def test_frozen_postgres_calls_end_by_their_deadline_and_health_follows(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            acked_file = os.path.join(tmp, "acked")
+            writer = self.writer(acked_file, 40000, 64, 1, "freeze")
+            time.sleep(1.0)
+            self.assertIsNone(writer.poll())
+            frozen_at = time.time()
+            self.cluster.signal_all(signal.SIGSTOP)
+            try:
+                self.assertTrue(self.wait_health("NOT_SERVING", 5))
+                print(f"\nNOT_SERVING {time.time() - frozen_at:.1f} s after the freeze", flush=True)
+                time.sleep(max(0.0, 10 - (time.time() - frozen_at)))
+            finally:
+                self.cluster.signal_all(signal.SIGCONT)
+            self.assertTrue(self.wait_health("SERVING", 15))
+            out, err = writer.communicate(timeout=300)
+            self.assertEqual(writer.returncode, 0, err)
+            print(f"freeze: {out.strip()}", flush=True)
+            slowest = int(out.strip().rsplit(" ", 2)[-2])
+            self.assertLessEqual(slowest, 2000 + 200)  # every call ended by its 2 s deadline
+            acked, stored = self.check_stored(acked_file, "freeze", 40000)
+            self.assertLess(len(acked), 40000)  # the frozen calls were not acknowledged
             self.assertIsNone(self.server.poll())
 
     def test_sigterm_with_calls_in_flight_exits_cleanly_and_keeps_every_ok(self):

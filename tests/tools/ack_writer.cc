@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/time/clock.h"
 #include "clients/feedback_client.h"
 
 int main(int argc, char** argv) {
@@ -25,11 +26,14 @@ int main(int argc, char** argv) {
   app.add_option("--attempts", options.max_attempts);
   app.add_option("--prefix", prefix);
   app.add_option("--acked", acked_file)->required();
+  int deadline_ms = 2000;
+  app.add_option("--deadline_ms", deadline_ms, "Deadline of each attempt");
   CLI11_PARSE(app, argc, argv);
-  options.deadline = absl::Seconds(2);
+  options.deadline = absl::Milliseconds(deadline_ms);
   options.max_backoff = absl::Seconds(1);
   feedback::clients::FeedbackClient client(options);
   std::atomic<int> next{0}, failed{0};
+  std::atomic<int64_t> slowest_us{0};
   std::mutex mu;
   std::vector<std::string> acked;
   std::vector<std::thread> workers;
@@ -41,7 +45,12 @@ int main(int argc, char** argv) {
         r.set_channel(feedback::v1::CHANNEL_IVR);
         r.set_score(1 + i % 5);
         r.set_interaction_id("call-" + std::to_string(i));
-        if (client.SubmitRating(r).ok()) {
+        const absl::Time start = absl::Now();
+        const bool ok = client.SubmitRating(r).ok();
+        const int64_t took = absl::ToInt64Microseconds(absl::Now() - start);
+        for (int64_t seen = slowest_us.load(); took > seen && !slowest_us.compare_exchange_weak(seen, took);) {
+        }
+        if (ok) {
           std::lock_guard<std::mutex> lock(mu);
           acked.push_back(r.request_id());
         } else {
@@ -53,6 +62,7 @@ int main(int argc, char** argv) {
   for (auto& w : workers) w.join();
   std::ofstream out(acked_file);
   for (const auto& id : acked) out << id << "\n";
-  std::cout << acked.size() << " acknowledged, " << failed.load() << " not\n";
+  std::cout << acked.size() << " acknowledged, " << failed.load() << " not, slowest call "
+            << slowest_us.load() / 1000 << " ms\n";
   return out ? 0 : 1;
 }
