@@ -82,6 +82,8 @@ class ComplaintServiceTest : public ::testing::Test {
 
   std::unique_ptr<testing::TestDatabase> db_;
   std::string key_;
+  // Outlives the server, whose threads read it until it shuts down.
+  testing::FakeClock clock_{absl::UnixEpoch()};
   testing::TestServer server_;
   std::unique_ptr<ComplaintService::Stub> stub_;
 };
@@ -233,13 +235,13 @@ TEST_F(ComplaintServiceTest, ALowIvrRatingBecomesACaseInTheRightQueueWithAnSla) 
 }
 
 TEST_F(ComplaintServiceTest, OverdueCasesEscalateByThemselves) {
-  testing::FakeClock clock(kMonday9);
-  Start(&clock);
+  clock_.Set(kMonday9);
+  Start(&clock_);
   v1::FileComplaintRequest request = Filing("late-1");
   request.set_priority(v1::PRIORITY_NORMAL);
   const v1::Complaint filed = File(request);
   EXPECT_EQ(filed.first_response_due_at().seconds(), absl::ToUnixSeconds(kMonday9) + 4 * 3600);
-  clock.Advance(absl::Hours(5));  // past the 4 business hours of first response
+  clock_.Advance(absl::Hours(5));  // past the 4 business hours of first response
   v1::GetComplaintRequest get;
   get.set_id(filed.id());
   v1::Complaint c;

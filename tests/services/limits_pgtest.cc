@@ -27,13 +27,15 @@ class LimitsTest : public ::testing::Test {
   }
 
   std::unique_ptr<testing::TestDatabase> db_;
+  // Outlives the server, whose threads read it until it shuts down.
+  testing::FakeClock clock_{absl::UnixEpoch()};
   testing::TestServer server_;
 };
 
 TEST_F(LimitsTest, EachKeyHasItsOwnRateLimitWithARetryHint) {
-  testing::FakeClock clock(absl::Now());
+  clock_.Set(absl::Now());
   ServerOptions options = testing::TestServerOptions(db_->url());
-  options.clock = &clock;
+  options.clock = &clock_;
   options.rate_limit = {.calls_per_second = 3, .burst = 3};
   server_ = testing::StartTestServer(options);
   ASSERT_NE(server_.server, nullptr);
@@ -60,7 +62,7 @@ TEST_F(LimitsTest, EachKeyHasItsOwnRateLimitWithARetryHint) {
   // Another key is not affected.
   EXPECT_TRUE(admin_stub->ListSlaPolicies(Context(other).get(), {}, &policies).ok());
   // After the hinted wait the key may call again.
-  clock.Advance(absl::Milliseconds(334));
+  clock_.Advance(absl::Milliseconds(334));
   EXPECT_TRUE(admin_stub->ListSlaPolicies(Context(admin).get(), {}, &policies).ok());
 
   // A refused submit stores nothing; a retry once the bucket refills does.
@@ -77,7 +79,7 @@ TEST_F(LimitsTest, EachKeyHasItsOwnRateLimitWithARetryHint) {
   EXPECT_EQ(feedback_stub->SubmitRating(Context(ingest).get(), rating, &submitted).error_code(),
             grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(db_->Count("SELECT count(*) FROM feedback"), 1);
-  clock.Advance(absl::Seconds(1));
+  clock_.Advance(absl::Seconds(1));
   EXPECT_TRUE(feedback_stub->SubmitRating(Context(ingest).get(), rating, &submitted).ok());
   EXPECT_EQ(db_->Count("SELECT count(*) FROM feedback"), 2);
 }
@@ -117,9 +119,9 @@ TEST_F(LimitsTest, WithoutALimitBurstsAreNotRefused) {
 }
 
 TEST_F(LimitsTest, TheRetentionWorkerBlanksOldCommentsAndKeepsScores) {
-  testing::FakeClock clock(absl::Now());
+  clock_.Set(absl::Now());
   ServerOptions options = testing::TestServerOptions(db_->url());
-  options.clock = &clock;
+  options.clock = &clock_;
   options.comment_retention = absl::Hours(24 * 30);
   options.retention_interval = absl::Milliseconds(100);
   server_ = testing::StartTestServer(options);
@@ -137,12 +139,12 @@ TEST_F(LimitsTest, TheRetentionWorkerBlanksOldCommentsAndKeepsScores) {
     EXPECT_TRUE(st.ok()) << st.error_message();
   };
   submit("old", "the courier was rude");
-  clock.Advance(absl::Hours(24 * 29));
+  clock_.Advance(absl::Hours(24 * 29));
   submit("newer", "great service");
   absl::SleepFor(absl::Milliseconds(500));  // the worker runs, nothing is old enough yet
   EXPECT_EQ(db_->Count("SELECT count(*) FROM feedback WHERE comment IS NOT NULL"), 2);
 
-  clock.Advance(absl::Hours(24 * 2));  // the first is now 31 days old, the second 2
+  clock_.Advance(absl::Hours(24 * 2));  // the first is now 31 days old, the second 2
   int64_t with_comment = 2;
   for (int i = 0; i < 100 && with_comment != 1; ++i) {
     absl::SleepFor(absl::Milliseconds(100));
