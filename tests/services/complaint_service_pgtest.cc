@@ -234,6 +234,40 @@ TEST_F(ComplaintServiceTest, ALowIvrRatingBecomesACaseInTheRightQueueWithAnSla) 
   EXPECT_EQ(claimed.id(), c.id());
 }
 
+TEST_F(ComplaintServiceTest, TwoReplicasEscalateEachOverdueCaseExactlyOnce) {
+  clock_.Set(kMonday9);
+  Start(&clock_);
+  // A second server on the same database with the same clock: both SLA
+  // workers run every 100 ms.
+  ServerOptions options = testing::TestServerOptions(db_->url());
+  options.clock = &clock_;
+  options.sla_interval = absl::Milliseconds(100);
+  testing::TestServer second = testing::StartTestServer(options);
+  ASSERT_NE(second.server, nullptr);
+  for (int i = 0; i < 200; ++i) {
+    v1::FileComplaintRequest r = Filing("overdue-" + std::to_string(i));
+    r.set_priority(v1::PRIORITY_NORMAL);
+    File(r);
+  }
+  clock_.Advance(absl::Hours(5));  // every first response is now overdue
+  int64_t breached = 0;
+  for (int i = 0; i < 100 && breached < 200; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    breached = db_->Count("SELECT count(*) FROM complaints WHERE first_response_breached");
+  }
+  EXPECT_EQ(breached, 200);
+  absl::SleepFor(absl::Milliseconds(500));  // more worker rounds on both replicas
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM complaints WHERE escalation_level <> 1"), 0);
+  // One breach event per complaint, whichever replica wrote it.
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM (SELECT complaint_id FROM complaint_events "
+                       "WHERE kind = 7 GROUP BY 1 HAVING count(*) <> 1) d"),
+            0);
+  EXPECT_EQ(db_->Count("SELECT count(DISTINCT complaint_id) FROM complaint_events "
+                       "WHERE kind = 7 AND detail = 'first_response'"),
+            200);
+  second.server->Shutdown();
+}
+
 TEST_F(ComplaintServiceTest, OverdueCasesEscalateByThemselves) {
   clock_.Set(kMonday9);
   Start(&clock_);
