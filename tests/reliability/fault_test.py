@@ -196,7 +196,9 @@ class FaultTest(unittest.TestCase):
             self.assertEqual(writer.returncode, 0, err)
             print(f"freeze: {out.strip()}", flush=True)
             slowest = int(out.strip().rsplit(" ", 2)[-2])
-            self.assertLessEqual(slowest, 2000 + 200)  # every call ended by its 2 s deadline
+            # Every call ended at its 2 s deadline, none waited for SIGCONT
+            # 10 s later (the margin is for a loaded machine; last runs: 2,008 ms).
+            self.assertLess(slowest, 2000 + 1000)
             acked, stored = self.check_stored(acked_file, "freeze", 40000)
             self.assertLess(len(acked), 40000)  # the frozen calls were not acknowledged
             self.assertIsNone(self.server.poll())
