@@ -36,14 +36,19 @@ std::string BucketOf(const domain::ReportQuery& q, const std::string& column) {
   return "$2::timestamptz";
 }
 
-// The group-key columns of a complaint report (the rollups' names).
-std::string ComplaintKeyColumns(const domain::ReportQuery& q, const std::string& slot,
-                                const std::string& assignee) {
-  return BucketOf(q, slot) + ", " + (Has(q, domain::Dimension::kChannel) ? "channel" : "0") +
-         ", " + (Has(q, domain::Dimension::kAgent) ? assignee : "''") + ", " +
+// A complaint report's group key of each row, joined as k (for FROM
+// <table>), from the row's `slot` and `assignee` expressions; kComplaintKey
+// selects it.
+std::string ComplaintKeyJoin(const domain::ReportQuery& q, const std::string& slot,
+                             const std::string& assignee) {
+  return ", LATERAL (SELECT " + BucketOf(q, slot) + ", " +
+         (Has(q, domain::Dimension::kChannel) ? "channel" : "0") + ", " +
+         (Has(q, domain::Dimension::kAgent) ? assignee : "''") + ", " +
          (Has(q, domain::Dimension::kQueue) ? "queue" : "''") + ", " +
-         (Has(q, domain::Dimension::kCategory) ? "category" : "''");
+         (Has(q, domain::Dimension::kCategory) ? "category" : "''") +
+         ") AS k(kb, kchannel, kagent, kqueue, kcategory) ";
 }
+constexpr char kComplaintKey[] = "epoch_us(k.kb), k.kchannel, k.kagent, k.kqueue, k.kcategory";
 
 // Filters $4 channels, $5 queues, $6 agents ($7 bound even when unused).
 std::string FilterClause(const std::string& agent_column) {
@@ -207,27 +212,24 @@ absl::StatusOr<std::map<ReportKey, domain::NpsStats>> ReportStore::Nps(
 absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complaints(
     const domain::ReportQuery& q) {
   const std::string counts_sql =
-      "SELECT epoch_us(k.kb), k.kchannel, k.kagent, k.kqueue, k.kcategory, sum(opened)::bigint, "
-      "sum(resolved)::bigint, sum(reopened)::bigint, sum(escalated)::bigint, "
-      "sum(fr_met)::bigint, sum(fr_missed)::bigint, sum(res_met)::bigint, "
-      "sum(res_missed)::bigint, sum(rated)::bigint, sum(satisfied)::bigint "
-      "FROM complaint_rollup, LATERAL (SELECT " + ComplaintKeyColumns(q, "slot", "assignee") +
-      ") AS k(kb, kchannel, kagent, kqueue, kcategory) "
+      std::string("SELECT ") + kComplaintKey +
+      ", sum(opened)::bigint, sum(resolved)::bigint, sum(reopened)::bigint, "
+      "sum(escalated)::bigint, sum(fr_met)::bigint, sum(fr_missed)::bigint, "
+      "sum(res_met)::bigint, sum(res_missed)::bigint, sum(rated)::bigint, "
+      "sum(satisfied)::bigint FROM complaint_rollup" +
+      ComplaintKeyJoin(q, "slot", "assignee") +
       "WHERE slot >= $2::timestamptz AND slot < $3::timestamptz AND $1::int IS NOT NULL" +
       FilterClause("assignee") + "GROUP BY 1, 2, 3, 4, 5 HAVING sum(opened) <> 0";
   const std::string times_sql =
-      "SELECT epoch_us(k.kb), k.kchannel, k.kagent, k.kqueue, k.kcategory, metric, bin, "
-      "sum(n)::bigint FROM complaint_time_rollup, LATERAL (SELECT " +
-      ComplaintKeyColumns(q, "slot", "assignee") +
-      ") AS k(kb, kchannel, kagent, kqueue, kcategory) "
+      std::string("SELECT ") + kComplaintKey +
+      ", metric, bin, sum(n)::bigint FROM complaint_time_rollup" +
+      ComplaintKeyJoin(q, "slot", "assignee") +
       "WHERE slot >= $2::timestamptz AND slot < $3::timestamptz AND $1::int IS NOT NULL" +
       FilterClause("assignee") + "GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0";
   // Cohort complaints resolved at or after the end were open at the end.
   const std::string late_sql =
-      "SELECT epoch_us(k.kb), k.kchannel, k.kagent, k.kqueue, k.kcategory, count(*)::bigint "
-      "FROM complaints, LATERAL (SELECT " +
-      ComplaintKeyColumns(q, "report_slot(created_at)", "coalesce(assignee_id, '')") +
-      ") AS k(kb, kchannel, kagent, kqueue, kcategory) "
+      std::string("SELECT ") + kComplaintKey + ", count(*)::bigint FROM complaints" +
+      ComplaintKeyJoin(q, "report_slot(created_at)", "coalesce(assignee_id, '')") +
       "WHERE resolved_at >= $3::timestamptz AND created_at >= $2::timestamptz "
       "AND created_at < $3::timestamptz AND $1::int IS NOT NULL" +
       FilterClause("coalesce(assignee_id, '')") + "GROUP BY 1, 2, 3, 4, 5";

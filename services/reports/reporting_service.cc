@@ -21,20 +21,21 @@ const std::vector<domain::Dimension> kComplaintDimensions = {
     domain::Dimension::kChannel, domain::Dimension::kAgent, domain::Dimension::kQueue,
     domain::Dimension::kCategory};
 
+// The retention report has no dimensions.
+const std::vector<domain::Dimension> kNoDimensions = {};
+
 template <typename Row>
 void FillKey(const storage::ReportKey& key, Row& row) {
   *row.mutable_bucket_start() = ToProtoTime(key.bucket_start);
   row.set_channel(static_cast<v1::Channel>(key.channel));
   row.set_agent_id(key.agent_id);
   row.set_queue(key.queue);
+  if constexpr (requires { row.set_category(key.category); }) row.set_category(key.category);
 }
 
-void FillKey(const storage::ReportKey& key, v1::ComplaintRow& row) {
-  *row.mutable_bucket_start() = ToProtoTime(key.bucket_start);
-  row.set_channel(static_cast<v1::Channel>(key.channel));
-  row.set_agent_id(key.agent_id);
-  row.set_queue(key.queue);
-  row.set_category(key.category);
+// Retention rows are keyed by their bucket alone.
+void FillKey(absl::Time bucket_start, v1::RetentionRow& row) {
+  *row.mutable_bucket_start() = ToProtoTime(bucket_start);
 }
 
 void FillStats(const domain::ComplaintStats& s, v1::ComplaintRow& row) {
@@ -98,8 +99,8 @@ void FillStats(const domain::NpsStats& s, v1::NpsRow& row) {
 }
 
 // Fills rows (in key order) and the total of a report.
-template <typename Stats, typename Report>
-void FillReport(const std::map<storage::ReportKey, Stats>& groups, Report& report) {
+template <typename Key, typename Stats, typename Report>
+void FillReport(const std::map<Key, Stats>& groups, Report& report) {
   Stats total;
   for (const auto& [key, stats] : groups) {
     auto& row = *report.add_rows();
@@ -188,26 +189,17 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetRetentionReport(
     v1::RetentionReport* response) {
   return RunBlockingCall(
       auth_, workers_, context, "feedback.v1.ReportingService/GetRetentionReport",
-      [this, request, response](const domain::Caller&) -> absl::Status {
-        absl::StatusOr<domain::ReportQuery> q = ToReportQuery(*request);
-        if (!q.ok()) return q.status();
-        if (absl::Status st = domain::ValidateReportQuery(*q, {}); !st.ok()) return st;
-        if (q->bucket == domain::Bucket::kNone) {
-          return absl::InvalidArgumentError(
-              "bucket: the retention report compares buckets; use DAY, WEEK or MONTH");
-        }
-        auto buckets = store_.Retention(*q);
-        if (!buckets.ok()) return buckets.status();
-        domain::RetentionStats total;
-        for (const auto& [start, stats] : *buckets) {
-          v1::RetentionRow& row = *response->add_rows();
-          *row.mutable_bucket_start() = ToProtoTime(start);
-          FillStats(stats, row);
-          total.Add(stats);
-        }
-        FillStats(total, *response->mutable_total());
-        return absl::OkStatus();
-      });
+      ReportWork(
+          request, response,
+          [this](const domain::ReportQuery& q)
+              -> absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> {
+            if (q.bucket == domain::Bucket::kNone) {
+              return absl::InvalidArgumentError(
+                  "bucket: the retention report compares buckets; use DAY, WEEK or MONTH");
+            }
+            return store_.Retention(q);
+          },
+          kNoDimensions));
 }
 
 }  // namespace feedback::services
