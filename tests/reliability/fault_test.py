@@ -10,16 +10,26 @@ and a client that records what was acknowledged (ack_writer).
   back to SERVING after SIGCONT, every acknowledged rating is stored.
 - SIGTERM to feedbackd with 500 calls in flight: it exits 0 within 25 s,
   later calls are refused, and every call it acknowledged is stored.
+- The network between feedbackd and PostgreSQL (a TCP proxy of the test's
+  own) goes silent for 10 s under load: as with the freeze, calls end by
+  their deadline and health follows. Cut (every connection reset) under
+  load: only calls in flight fail, the ones after succeed within 1 s.
+- pg_terminate_backend on every connection under load: the same.
+
+Long versions (scripts/dev.sh soak) scale the counts and durations by
+FEEDBACK_SOAK_FACTOR.
 
 Binaries from ctest: FEEDBACKD, ACK_WRITER, FEEDBACKCTL. Run as root (the
 cluster runs as the postgres user) or as the postgres user.
 """
 import os
+import selectors
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -27,6 +37,7 @@ FEEDBACKD = os.environ["FEEDBACKD"]
 ACK_WRITER = os.environ["ACK_WRITER"]
 FEEDBACKCTL = os.environ["FEEDBACKCTL"]
 PG_BIN = "/usr/lib/postgresql/15/bin"
+SOAK = max(1, int(os.environ.get("FEEDBACK_SOAK_FACTOR", "1")))
 
 
 def free_port():
@@ -102,7 +113,107 @@ class Cluster:
                               capture_output=True, text=True).stdout.strip()
 
 
+class TcpProxy:
+    """Forwards 127.0.0.1:port to an upstream port. stall() stops moving
+    bytes and accepting connections (as a firewall dropping packets would:
+    peers see silence, not an error) until resume(); cut() resets every
+    open connection."""
+
+    def __init__(self, upstream_port):
+        self.upstream_port = upstream_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(256)
+        self.port = self.listener.getsockname()[1]
+        self.peers = {}
+        self.last_cut = 0
+        self.stalled = False
+        self.cut_requested = threading.Event()
+        self.cut_done = threading.Event()
+        self.stopping = False
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.listener, selectors.EVENT_READ)
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def stall(self):
+        self.stalled = True
+
+    def resume(self):
+        self.stalled = False
+
+    def cut(self):
+        """Resets every open connection; returns how many there were."""
+        self.cut_done.clear()
+        self.cut_requested.set()
+        self.cut_done.wait(5)
+        return self.last_cut
+
+    def close(self):
+        self.stopping = True
+        self.thread.join(5)
+        self.reset_all()
+        self.listener.close()
+
+    def drop(self, sock):
+        peer = self.peers.pop(sock, None)
+        for s in (sock, peer):
+            if s is None:
+                continue
+            self.peers.pop(s, None)
+            try:
+                self.selector.unregister(s)
+            except (KeyError, ValueError):
+                pass
+            s.close()
+
+    def reset_all(self):
+        for sock in list(self.peers):
+            if sock in self.peers:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+                self.drop(sock)
+
+    def run(self):
+        while not self.stopping:
+            if self.cut_requested.is_set():
+                self.last_cut = len(self.peers) // 2
+                self.reset_all()
+                self.cut_requested.clear()
+                self.cut_done.set()
+            if self.stalled:
+                time.sleep(0.01)
+                continue
+            for key, _ in self.selector.select(timeout=0.05):
+                sock = key.fileobj
+                if sock is self.listener:
+                    client, _ = self.listener.accept()
+                    try:
+                        upstream = socket.create_connection(("127.0.0.1", self.upstream_port), 5)
+                    except OSError:
+                        client.close()
+                        continue
+                    self.peers[client], self.peers[upstream] = upstream, client
+                    self.selector.register(client, selectors.EVENT_READ)
+                    self.selector.register(upstream, selectors.EVENT_READ)
+                    continue
+                if sock not in self.peers:
+                    continue
+                try:
+                    data = sock.recv(65536)
+                    if data:
+                        self.peers[sock].sendall(data)
+                        continue
+                except OSError:
+                    pass
+                self.drop(sock)
+
+
 class FaultTest(unittest.TestCase):
+    # Tests whose feedbackd reaches PostgreSQL through a TcpProxy.
+    PROXIED = ("test_network_silence_calls_end_by_their_deadline_and_health_follows",
+               "test_network_cut_fails_only_calls_in_flight")
+
     def setUp(self):
         self.cluster = Cluster()
         self.env = dict(os.environ, FEEDBACK_DATABASE_URL=self.cluster.url)
@@ -112,15 +223,23 @@ class FaultTest(unittest.TestCase):
                                   text=True).stdout.strip()
         self.addr = f"127.0.0.1:{free_port()}"
         self.log = tempfile.NamedTemporaryFile(prefix="feedbackd-", suffix=".log")
+        self.proxy = None
+        server_env = self.env
+        if self._testMethodName in self.PROXIED:
+            self.proxy = TcpProxy(self.cluster.port)
+            server_env = dict(self.env, FEEDBACK_DATABASE_URL=self.cluster.url.replace(
+                f":{self.cluster.port}/", f":{self.proxy.port}/"))
         self.server = subprocess.Popen(
             [FEEDBACKD, "serve", "--insecure", "--listen", self.addr, "--health_interval_ms",
-             "200"], env=self.env, stdout=self.log, stderr=self.log)
+             "200"], env=server_env, stdout=self.log, stderr=self.log)
         self.assertTrue(self.wait_health("SERVING", 30))
 
     def tearDown(self):
         if self.server.poll() is None:
             self.server.kill()
             self.server.wait()
+        if self.proxy is not None:
+            self.proxy.close()
         self.log.close()
         self.cluster.close()
 
@@ -137,12 +256,30 @@ class FaultTest(unittest.TestCase):
             time.sleep(0.1)
         return False
 
-    def writer(self, acked, count, threads, attempts, prefix):
-        return subprocess.Popen([ACK_WRITER, "--addr", self.addr, "--api_key", self.key,
-                                 "--deadline_ms", "2000",
-                                 "--count", str(count), "--threads", str(threads), "--attempts",
-                                 str(attempts), "--prefix", prefix, "--acked", acked],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def writer(self, acked, count, threads, attempts, prefix, failures=None):
+        args = [ACK_WRITER, "--addr", self.addr, "--api_key", self.key, "--deadline_ms", "2000",
+                "--count", str(count), "--threads", str(threads), "--attempts", str(attempts),
+                "--prefix", prefix, "--acked", acked]
+        if failures:
+            args += ["--failures", failures]
+        return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    @staticmethod
+    def read_failures(path):
+        """[(start_s, end_s, code)] of the calls that did not end OK."""
+        with open(path) as f:
+            return [(int(a) / 1000, int(b) / 1000, int(c))
+                    for a, b, c in (line.split() for line in f if line.strip())]
+
+    def check_only_calls_in_flight_failed(self, failures, fault_at, threads):
+        """At most one call per client thread failed, each was in flight
+        when the fault came, ended within 1 s of it, and said UNAVAILABLE
+        (safe to retry); every later call succeeded."""
+        self.assertLessEqual(len(failures), threads, failures[:5])
+        for start, end, code in failures:
+            self.assertEqual(code, 14, "UNAVAILABLE")
+            self.assertLess(start, fault_at + 0.1, "a call that started after the fault failed")
+            self.assertLess(end, fault_at + 1.0, "a failure came more than 1 s after the fault")
 
     def check_stored(self, acked_file, prefix, count):
         with open(acked_file) as f:
@@ -161,18 +298,20 @@ class FaultTest(unittest.TestCase):
     def test_postgres_killed_mid_load_loses_nothing_acknowledged(self):
         with tempfile.TemporaryDirectory() as tmp:
             acked_file = os.path.join(tmp, "acked")
-            writer = self.writer(acked_file, 30000, 64, 40, "kill")
-            time.sleep(1.0)
-            self.assertIsNone(writer.poll())  # the crash comes mid-load
-            self.cluster.crash()
-            self.assertTrue(self.wait_health("NOT_SERVING", 10))
-            time.sleep(2)
-            self.cluster.start()
-            out, err = writer.communicate(timeout=300)
+            count = 30000 * SOAK
+            writer = self.writer(acked_file, count, 64, 40, "kill")
+            for _ in range(SOAK):
+                time.sleep(1.0)
+                self.assertIsNone(writer.poll())  # the crash comes mid-load
+                self.cluster.crash()
+                self.assertTrue(self.wait_health("NOT_SERVING", 10))
+                time.sleep(2)
+                self.cluster.start()
+            out, err = writer.communicate(timeout=300 * SOAK)
             self.assertEqual(writer.returncode, 0, err)
-            acked, stored = self.check_stored(acked_file, "kill", 30000)
+            acked, stored = self.check_stored(acked_file, "kill", count)
             print(f"\nkill -9: {out.strip()}; {len(stored)} stored", flush=True)
-            self.assertGreater(len(acked), 29000)  # the clients' retries got through
+            self.assertGreater(len(acked), count - 1000 * SOAK)  # the clients' retries got through
             # The same server process is SERVING again and stores.
             self.assertTrue(self.wait_health("SERVING", 30))
             self.assertIsNone(self.server.poll())
@@ -219,6 +358,66 @@ class FaultTest(unittest.TestCase):
             print(f"\nSIGTERM: {out.strip()}; {len(stored)} stored", flush=True)
             self.assertGreater(len(acked), 0)
             self.assertLess(len(acked), 100000)  # calls after SIGTERM were refused, not lost
+
+    def test_network_silence_calls_end_by_their_deadline_and_health_follows(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            acked_file = os.path.join(tmp, "acked")
+            writer = self.writer(acked_file, 40000 * SOAK, 64, 1, "silence")
+            time.sleep(1.0)
+            self.assertIsNone(writer.poll())
+            silent_at = time.time()
+            self.proxy.stall()
+            try:
+                self.assertTrue(self.wait_health("NOT_SERVING", 5))
+                print(f"\nNOT_SERVING {time.time() - silent_at:.1f} s after the network went silent",
+                      flush=True)
+                time.sleep(max(0.0, 10 * SOAK - (time.time() - silent_at)))
+            finally:
+                self.proxy.resume()
+            self.assertTrue(self.wait_health("SERVING", 15))
+            out, err = writer.communicate(timeout=300 * SOAK)
+            self.assertEqual(writer.returncode, 0, err)
+            print(f"network silence: {out.strip()}", flush=True)
+            slowest = int(out.strip().rsplit(" ", 2)[-2])
+            self.assertLess(slowest, 2000 + 1000)  # the 2 s deadline, with a loaded-machine margin
+            acked, _ = self.check_stored(acked_file, "silence", 40000 * SOAK)
+            self.assertLess(len(acked), 40000 * SOAK)  # calls during the silence were not acknowledged
+            self.assertIsNone(self.server.poll())
+
+    def cut_under_load(self, prefix, cut):
+        threads = 64
+        with tempfile.TemporaryDirectory() as tmp:
+            acked_file = os.path.join(tmp, "acked")
+            failures_file = os.path.join(tmp, "failures")
+            count = 30000 * SOAK
+            writer = self.writer(acked_file, count, threads, 1, prefix, failures_file)
+            cuts = []
+            for _ in range(SOAK):
+                time.sleep(1.5)
+                self.assertIsNone(writer.poll())  # the cut comes mid-load
+                cuts.append(time.time())
+                self.assertGreater(int(cut()), 0)  # the server's connections were cut
+            out, err = writer.communicate(timeout=300 * SOAK)
+            self.assertEqual(writer.returncode, 0, err)
+            failures = self.read_failures(failures_file)
+            print(f"\n{prefix}: {out.strip()}", flush=True)
+            for at in cuts:
+                near = [f for f in failures if at - 2.5 < f[1] < at + 2.5]
+                self.check_only_calls_in_flight_failed(near, at, threads)
+            self.assertEqual(sum(1 for f in failures if not any(at - 2.5 < f[1] < at + 2.5
+                                                               for at in cuts)), 0)
+            acked, _ = self.check_stored(acked_file, prefix, count)
+            self.assertEqual(len(acked) + len(failures), count)
+            self.assertIsNone(self.server.poll())  # the same process, no restart
+            self.assertEqual(self.health(), "SERVING")
+
+    def test_network_cut_fails_only_calls_in_flight(self):
+        self.cut_under_load("cut", self.proxy.cut)
+
+    def test_terminated_backends_fail_only_calls_in_flight(self):
+        self.cut_under_load("terminate", lambda: self.cluster.sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"))
 
 
 if __name__ == "__main__":

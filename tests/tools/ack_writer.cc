@@ -3,6 +3,9 @@
 // request id, up to --attempts), and writes the request ids the service
 // acknowledged (OK), one per line, to --acked. The fault tests compare that
 // file with the table: every acknowledged id stored exactly once.
+// --failures FILE lists each call that did not end OK as
+// "<start unix ms> <end unix ms> <gRPC code>", for tests that check when
+// calls failed and that the ones after a fault succeeded.
 #include <atomic>
 #include <fstream>
 #include <iostream>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "clients/feedback_client.h"
 
@@ -26,6 +30,8 @@ int main(int argc, char** argv) {
   app.add_option("--attempts", options.max_attempts);
   app.add_option("--prefix", prefix);
   app.add_option("--acked", acked_file)->required();
+  std::string failures_file;
+  app.add_option("--failures", failures_file, "Where to list the calls that failed");
   int deadline_ms = 2000;
   app.add_option("--deadline_ms", deadline_ms, "Deadline of each attempt");
   CLI11_PARSE(app, argc, argv);
@@ -36,6 +42,7 @@ int main(int argc, char** argv) {
   std::atomic<int64_t> slowest_us{0};
   std::mutex mu;
   std::vector<std::string> acked;
+  std::vector<std::string> failures;
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
@@ -46,8 +53,10 @@ int main(int argc, char** argv) {
         r.set_score(1 + i % 5);
         r.set_interaction_id("call-" + std::to_string(i));
         const absl::Time start = absl::Now();
-        const bool ok = client.SubmitRating(r).ok();
-        const int64_t took = absl::ToInt64Microseconds(absl::Now() - start);
+        const absl::Status status = client.SubmitRating(r).status();
+        const bool ok = status.ok();
+        const absl::Time end = absl::Now();
+        const int64_t took = absl::ToInt64Microseconds(end - start);
         for (int64_t seen = slowest_us.load(); took > seen && !slowest_us.compare_exchange_weak(seen, took);) {
         }
         if (ok) {
@@ -55,6 +64,9 @@ int main(int argc, char** argv) {
           acked.push_back(r.request_id());
         } else {
           ++failed;
+          std::lock_guard<std::mutex> lock(mu);
+          failures.push_back(absl::StrCat(absl::ToUnixMillis(start), " ", absl::ToUnixMillis(end), " ",
+                                          static_cast<int>(status.code())));
         }
       }
     });
@@ -62,6 +74,11 @@ int main(int argc, char** argv) {
   for (auto& w : workers) w.join();
   std::ofstream out(acked_file);
   for (const auto& id : acked) out << id << "\n";
+  if (!failures_file.empty()) {
+    std::ofstream f(failures_file);
+    for (const auto& line : failures) f << line << "\n";
+    if (!f) return 1;
+  }
   std::cout << acked.size() << " acknowledged, " << failed.load() << " not, slowest call "
             << slowest_us.load() / 1000 << " ms\n";
   return out ? 0 : 1;
