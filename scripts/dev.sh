@@ -7,8 +7,12 @@
 #                          127.0.0.1:50051 + demo data (safe to run again)
 #   scripts/dev.sh down    stop what `up` started
 #   scripts/dev.sh test    build, run every test against a throwaway PostgreSQL,
-#                          then fuzz the request handling for 60 s
+#                          fuzz the request handling for 60 s, run the suite
+#                          under ASan+UBSan and the concurrency tests under TSan
 #   scripts/dev.sh fuzz [S]  only the fuzzing (clang, ASan, UBSan), S seconds
+#   scripts/dev.sh test-asan / test-tsan  only the sanitizer runs
+#   scripts/dev.sh soak [F]  the fault tests F times longer (default 10) and
+#                          an hour of fuzzing
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -244,15 +248,15 @@ cmd_down() {
   log "stopped"
 }
 
-cmd_test() {
-  cmd_setup
-  cmd_build
-  local dir port rc=0
+# run_suite BUILD_DIR [CTEST ARGS...]: the ctest tests of BUILD_DIR against a
+# throwaway PostgreSQL (fsync off), removed afterwards.
+run_suite() (
+  local build=$1 dir port attempt
+  shift
   dir=$(mktemp -d /var/tmp/feedback-test-pg.XXXXXX)
   chown postgres:postgres "$dir"
   trap 'pg_stop "'"$dir"'/data"; rm -rf "'"$dir"'"' EXIT
   # A free port, tried again elsewhere if another process takes it first.
-  local attempt
   for attempt in 1 2 3 4 5; do
     port=$(free_port $((56432 + RANDOM % 2000)))
     log "starting a throwaway PostgreSQL on 127.0.0.1:$port"
@@ -261,15 +265,68 @@ cmd_test() {
   done
   export FEEDBACK_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/postgres"
   export FEEDBACK_REQUIRE_DB=1  # database tests fail instead of skipping
-  (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)" "$@") || rc=$?
-  # The short fuzz run belongs to the full suite, not to a filtered one.
-  if [ $# -eq 0 ] && [ "$rc" -eq 0 ]; then
-    cmd_fuzz "${FEEDBACK_FUZZ_SECONDS:-60}" || rc=$?
-  fi
-  return "$rc"
+  cd "$build" && ctest --output-on-failure -j "$(nproc)" "$@"
+)
+
+# scripts/dev.sh test [CTEST ARGS]: the whole suite, then (unfiltered only)
+# the 60 s fuzz run, the suite again under ASan+UBSan, and the concurrency
+# tests under TSan. With ctest arguments (e.g. -R Claim) only the first part.
+cmd_test() {
+  cmd_setup
+  cmd_build
+  run_suite "$BUILD" "$@" || return
+  [ $# -eq 0 ] || return 0
+  cmd_fuzz "${FEEDBACK_FUZZ_SECONDS:-60}"
+  cmd_test_asan
+  cmd_test_tsan
+}
+
+# scripts/dev.sh soak [FACTOR]: the fault tests with FACTOR times the load,
+# crashes and cuts (default 10), then FEEDBACK_SOAK_FUZZ_SECONDS (default
+# 3600) of fuzzing.
+cmd_soak() {
+  local factor=${1:-10}
+  cmd_setup
+  cmd_build
+  log "fault tests, ${factor}x"
+  FEEDBACK_SOAK_FACTOR="$factor" FEEDBACKD="$BUILD/services/feedbackd/feedbackd" \
+    FEEDBACKCTL="$BUILD/clients/feedbackctl" ACK_WRITER="$BUILD/tests/ack_writer" \
+    python3 "$ROOT/tests/reliability/fault_test.py" -v
+  cmd_fuzz "${FEEDBACK_SOAK_FUZZ_SECONDS:-3600}"
+}
+
+# Tests that check the release artefacts (chart, image contents) do not
+# depend on how the code was compiled; sanitizer builds skip them.
+SANITIZER_CTEST_EXCLUDE='^deploy_'
+
+# scripts/dev.sh test-asan [CTEST ARGS]: every test built with
+# AddressSanitizer (leak detection on) and UndefinedBehaviorSanitizer in
+# build-asan/; any report fails the test that caused it.
+cmd_test_asan() {
+  local dir="$ROOT/build-asan"
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFEEDBACK_SANITIZE=ON >/dev/null
+  cmake --build "$dir"
+  log "the suite under ASan and UBSan"
+  ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1:strict_string_checks=1" \
+  UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  LSAN_OPTIONS="suppressions=$ROOT/tests/sanitizers/lsan.supp:print_suppressions=0" \
+    run_suite "$dir" -E "$SANITIZER_CTEST_EXCLUDE" "$@"
+}
+
+# scripts/dev.sh test-tsan [CTEST ARGS]: the tests that run threads against
+# each other built with ThreadSanitizer in build-tsan/. Suppressions name
+# only Debian's prebuilt libraries (tests/sanitizers/tsan.supp).
+TSAN_TESTS='_pgtest|batch_writer_test'
+cmd_test_tsan() {
+  local dir="$ROOT/build-tsan"
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFEEDBACK_TSAN=ON >/dev/null
+  cmake --build "$dir"
+  log "the concurrency tests under TSan"
+  TSAN_OPTIONS="suppressions=$ROOT/tests/sanitizers/tsan.supp:halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0" \
+    run_suite "$dir" -E "$SANITIZER_CTEST_EXCLUDE" -R "$TSAN_TESTS" "$@"
 }
 
 case "${1:-}" in
-  setup|build|up|down|test|fuzz) cmd="$1"; shift; "cmd_$cmd" "$@" ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  setup|build|up|down|test|fuzz|test-asan|test-tsan|soak) cmd="${1//-/_}"; shift; "cmd_$cmd" "$@" ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

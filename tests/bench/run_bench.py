@@ -1,0 +1,535 @@
+"""The benchmark suite (scripts/dev.sh bench): the service against its
+ceilings, side by side in one run on one machine.
+
+Brings up its own PostgreSQL cluster (fsync and synchronous_commit on: the
+durability the service promises) and feedbackd from a Release build, runs
+every scenario --repeat times and writes results.json (raw) and results.md
+(tables: median with min-max) into --out.
+
+  1. ingest: SubmitRating closed loop at 1/16/64/256 in flight vs
+     (a) pgbench, the same single-row INSERT with one commit per row, and
+     (b) the no-op gRPC server (same gRPC, same message); then an open-loop
+     run at a fixed rate. After every run the rows are counted:
+     acknowledged new == rows written.
+  2. replay storm: 50% duplicate request ids; no extra rows.
+  3. reports: the four reports, 90 days x week x channel and 365 days x day
+     x agent, vs. the same numbers by plain SQL over the raw rows (and
+     compared). Over --report-db (an already loaded database) or data
+     generated here (--report-feedback / --report-complaints rows).
+  4. claims: 32 agents calling ClaimNextComplaint on 100k open complaints;
+     a complaint claimed twice is counted.
+  5. memory and start-up: peak RSS of feedbackd over scenario 1, and the
+     time from start to SERVING on a migrated database.
+"""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def log(msg):
+    print(f"==> {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def as_postgres(args, **kw):
+    if os.geteuid() == 0:
+        args = ["runuser", "-u", "postgres", "--"] + args
+    return subprocess.run(args, cwd="/", **kw)
+
+
+class Cluster:
+    """A private PostgreSQL 15 cluster with production durability."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="feedback-bench-", dir="/var/tmp")
+        os.chmod(self.dir, 0o755)
+        self.data = os.path.join(self.dir, "data")
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        as_postgres([f"{PG_BIN}/initdb", "-D", self.data, "-U", "postgres", "--auth=trust"],
+                    check=True, capture_output=True)
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.data, "-l", os.path.join(self.data, "log"),
+                     "-w", "-t", "60", "-o",
+                     f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 "
+                     "-c max_connections=400 -c shared_buffers=1GB -c fsync=on "
+                     "-c synchronous_commit=on", "start"], check=True, capture_output=True)
+
+    def close(self):
+        as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", "immediate", "stop"],
+                    capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def sql(url, query):
+    return subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", query],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def summary(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "runs": values}
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.build = args.build
+        self.bin = {
+            "feedbackd": f"{self.build}/services/feedbackd/feedbackd",
+            "feedbackctl": f"{self.build}/clients/feedbackctl",
+            "loadgen": f"{self.build}/clients/feedback_loadgen",
+            "noop": f"{self.build}/tests/feedback_noop_server",
+            "timer": f"{self.build}/tests/feedback_report_timer",
+            "datagen": f"{self.build}/tests/feedback_datagen",
+        }
+        self.results = {"machine": machine(), "started": now_iso(), "args": vars(args)}
+        self.cluster = Cluster()
+        self.env = dict(os.environ, FEEDBACK_DATABASE_URL=self.cluster.url)
+        self.server = None
+        self.noop = None
+
+    # -- processes -------------------------------------------------------
+
+    def feedbackd(self, *args, url=None):
+        env = dict(self.env, FEEDBACK_DATABASE_URL=url or self.cluster.url)
+        return subprocess.run([self.bin["feedbackd"], *args], env=env, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    def health(self, addr):
+        return subprocess.run([self.bin["feedbackctl"], "--addr", addr, "--deadline_ms", "500",
+                               "health"], capture_output=True, text=True).stdout.strip()
+
+    def start_server(self, url=None):
+        """Starts feedbackd; returns seconds from exec to SERVING."""
+        self.addr = f"127.0.0.1:{free_port()}"
+        env = dict(self.env, FEEDBACK_DATABASE_URL=url or self.cluster.url)
+        self.server_log = open(os.path.join(self.args.out, "feedbackd.log"), "a")
+        started = time.monotonic()
+        self.server = subprocess.Popen(
+            [self.bin["feedbackd"], "serve", "--insecure", "--listen", self.addr], env=env,
+            stdout=self.server_log, stderr=self.server_log)
+        while time.monotonic() - started < 30:
+            if self.health(self.addr) == "SERVING":
+                return time.monotonic() - started
+            if self.server.poll() is not None:
+                raise RuntimeError("feedbackd exited; see feedbackd.log")
+            time.sleep(0.01)
+        raise RuntimeError("feedbackd not SERVING after 30 s")
+
+    def stop_server(self):
+        if self.server and self.server.poll() is None:
+            self.server.send_signal(signal.SIGTERM)
+            self.server.wait(60)
+        self.server = None
+
+    def peak_rss_mb(self):
+        with open(f"/proc/{self.server.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def loadgen(self, addr, key, *args):
+        out = subprocess.run([self.bin["loadgen"], "--addr", addr, "--api_key", key,
+                              "--seconds", str(self.args.seconds), "--warmup_seconds", "1", *args],
+                             capture_output=True, text=True)
+        if not out.stdout.strip():
+            raise RuntimeError(f"loadgen failed: {out.stderr}")
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def rows_with_prefix(self, run_id):
+        return int(sql(self.cluster.url, "SELECT count(*) FROM idempotency_keys "
+                       f"WHERE request_id LIKE '{run_id}-%'"))
+
+    # -- scenarios -------------------------------------------------------
+
+    def startup(self):
+        times = []
+        for _ in range(self.args.repeat):
+            times.append(self.start_server())
+            self.stop_server()
+        self.results["startup_s"] = summary(times)
+        log(f"start-up to SERVING: median {statistics.median(times):.3f} s")
+
+    def ingest(self):
+        key = self.feedbackd("create-api-key", "--name", "bench-ivr", "--role", "ingest")
+        self.start_server()
+        self.noop_addr = f"127.0.0.1:{free_port()}"
+        self.noop = subprocess.Popen([self.bin["noop"], "--listen", self.noop_addr],
+                                     stdout=subprocess.DEVNULL)
+        time.sleep(0.5)
+        self.prepare_pgbench()
+        out = {}
+        run = 0
+        for conc in self.args.concurrency:
+            rows = {"service": [], "pgbench": [], "noop": [], "p50_ms": [], "p99_ms": [],
+                    "p999_ms": [], "noop_p99_ms": [], "exact": []}
+            for _ in range(self.args.repeat):
+                run += 1
+                run_id = f"bench{os.getpid()}i{run}"
+                r = self.loadgen(self.addr, key, "--concurrency", str(conc), "--run_id", run_id)
+                stored = self.rows_with_prefix(run_id)
+                exact = (stored == r["all_ok_new"] and not r["errors"])
+                rows["exact"].append(exact)
+                rows["service"].append(r["calls_per_s"])
+                for p in ("p50_ms", "p99_ms", "p999_ms"):
+                    rows[p].append(r[p])
+                log(f"ingest c={conc}: {r['calls_per_s']}/s p99 {r['p99_ms']:.2f} ms, "
+                    f"acked new {r['all_ok_new']}, rows {stored}, errors {r['errors']}")
+                rows["pgbench"].append(self.pgbench(conc))
+                n = self.loadgen(self.noop_addr, "noop", "--concurrency", str(conc))
+                rows["noop"].append(n["calls_per_s"])
+                rows["noop_p99_ms"].append(n["p99_ms"])
+            out[conc] = {k: (summary(v) if k != "exact" else all(v)) for k, v in rows.items()}
+            out[conc]["vs_pgbench"] = summary([s / p for s, p in zip(rows["service"],
+                                                                     rows["pgbench"])])
+            out[conc]["vs_noop"] = summary([s / n for s, n in zip(rows["service"], rows["noop"])])
+        self.results["ingest"] = out
+        self.results["peak_rss_mb"] = self.peak_rss_mb()
+        log(f"feedbackd peak RSS over the ingest runs: {self.results['peak_rss_mb']:.0f} MB")
+
+        # Open loop at a fixed rate: about 70% of the closed-loop rate at 64.
+        base = out.get(64, next(iter(out.values())))["service"]["median"]
+        rate = max(100, int(base * 0.7))
+        runs = []
+        for _ in range(self.args.repeat):
+            run += 1
+            run_id = f"bench{os.getpid()}o{run}"
+            r = self.loadgen(self.addr, key, "--rate", str(rate), "--run_id", run_id)
+            r["exact"] = self.rows_with_prefix(run_id) == r["all_ok_new"] and not r["errors"]
+            runs.append(r)
+            log(f"open loop {rate}/s: {r['calls_per_s']}/s p50 {r['p50_ms']:.2f} "
+                f"p99 {r['p99_ms']:.2f} p99.9 {r['p999_ms']:.2f} ms")
+        self.results["open_loop"] = {
+            "rate": rate, "calls_per_s": summary([r["calls_per_s"] for r in runs]),
+            "p50_ms": summary([r["p50_ms"] for r in runs]),
+            "p99_ms": summary([r["p99_ms"] for r in runs]),
+            "p999_ms": summary([r["p999_ms"] for r in runs]),
+            "exact": all(r["exact"] for r in runs)}
+
+        # Replay storm: half the calls repeat an earlier request id.
+        storm = []
+        for _ in range(self.args.repeat):
+            run += 1
+            run_id = f"bench{os.getpid()}d{run}"
+            r = self.loadgen(self.addr, key, "--concurrency", "64", "--duplicate_percent", "50",
+                             "--run_id", run_id)
+            stored = self.rows_with_prefix(run_id)
+            r["exact"] = stored == r["all_ok_new"] and not r["errors"]
+            storm.append(r)
+            log(f"replay storm: {r['calls_per_s']}/s, duplicates {r['ok_duplicate']}, "
+                f"new acked {r['all_ok_new']}, rows {stored}")
+        self.results["replay_storm"] = {
+            "calls_per_s": summary([r["calls_per_s"] for r in storm]),
+            "duplicate_share": summary([r["ok_duplicate"] / max(1, r["ok"]) for r in storm]),
+            "p99_ms": summary([r["p99_ms"] for r in storm]),
+            "exact": all(r["exact"] for r in storm)}
+        self.noop.send_signal(signal.SIGTERM)
+        self.noop.wait(10)
+        self.stop_server()
+
+    def prepare_pgbench(self):
+        sql(self.cluster.url, "DROP TABLE IF EXISTS bench_feedback; "
+            "CREATE TABLE bench_feedback (LIKE feedback INCLUDING ALL)")
+        self.pgbench_script = os.path.join(self.args.out, "pgbench_insert.sql")
+        with open(self.pgbench_script, "w") as f:
+            f.write("\\set score random(1, 5)\n\\set agent random(0, 49)\n"
+                    "\\set customer random(0, 99999)\n"
+                    "INSERT INTO bench_feedback (id, kind, score, channel, customer_id, "
+                    "interaction_id, agent_id, queue, attributes, api_key_id, occurred_at, "
+                    "received_at) VALUES (gen_random_uuid(), 1, :score, 1, 'cust-' || :customer, "
+                    "'call-' || :client_id || '-' || random(), 'agent-' || :agent, 'general', "
+                    "'{\"ivr_flow\": \"post-call\"}', 1, now(), now());\n")
+
+    def pgbench(self, clients):
+        out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, 2)),
+                              "-T", str(self.args.seconds), "-f", self.pgbench_script,
+                              self.cluster.url], capture_output=True, text=True, check=True)
+        for line in out.stdout.splitlines():
+            if line.startswith("tps ="):
+                return float(line.split()[2])
+        raise RuntimeError(f"pgbench: no tps in {out.stdout}")
+
+    def claims(self):
+        keys = [self.feedbackd("create-api-key", "--name", f"bench-agent-{i}", "--role", "agent",
+                               "--queues", "general,billing") for i in range(32)]
+        self.start_server()
+        runs = []
+        for _ in range(self.args.repeat):
+            sql(self.cluster.url, "TRUNCATE complaints CASCADE")
+            sql(self.cluster.url, f"""
+              INSERT INTO complaints (id, status, priority, queue, category, channel, customer_id,
+                subject, created_at, updated_at, first_response_due_at, resolution_due_at,
+                first_response_breached, resolution_breached, escalation_level, reopen_count)
+              SELECT gen_random_uuid(), 1, 1 + i % 4, (ARRAY['general', 'billing'])[1 + i % 2],
+                'delivery', 1, 'cust-' || i, 'Generated', now() - i * interval '1 second',
+                now(), now() + interval '4 hours', now() + interval '3 days', false, false, 0, 0
+              FROM generate_series(1, {self.args.open_complaints}) i""")
+            r = self.loadgen(self.addr, ",".join(keys), "--rpc", "claim", "--concurrency", "32")
+            assigned = int(sql(self.cluster.url,
+                               "SELECT count(*) FROM complaints WHERE assignee_id IS NOT NULL"))
+            r["double_claims"] = r["claimed"] - r["claimed_distinct"]
+            r["assigned_rows"] = assigned
+            runs.append(r)
+            log(f"claims: {r['calls_per_s']}/s, claimed {r['claimed']} "
+                f"(distinct {r['claimed_distinct']}, rows assigned {assigned}), errors {r['errors']}")
+        self.results["claims"] = {
+            "calls_per_s": summary([r["calls_per_s"] for r in runs]),
+            "p99_ms": summary([r["p99_ms"] for r in runs]),
+            "double_claims": sum(r["double_claims"] for r in runs),
+            "errors": [r["errors"] for r in runs],
+            "claimed_equals_assigned": all(r["claimed"] == r["assigned_rows"] for r in runs)}
+        self.stop_server()
+
+    def reports(self):
+        url = self.args.report_db
+        if not url:
+            url = self.cluster.url.rsplit("/", 1)[0] + "/reports"
+            sql(self.cluster.url, "CREATE DATABASE reports")
+            self.feedbackd("migrate", url=url)
+            log(f"generating {self.args.report_feedback} scores and "
+                f"{self.args.report_complaints} complaints")
+            subprocess.run([self.bin["datagen"], "--database_url", url, "--feedback",
+                            str(self.args.report_feedback), "--complaints",
+                            str(self.args.report_complaints), "--days", "400"], check=True)
+        key = self.feedbackd("create-api-key", "--name", f"bench-manager-{os.getpid()}",
+                             "--role", "manager", url=url)
+        self.start_server(url)
+        today = datetime.datetime.now(datetime.timezone.utc).replace(
+            hour=0, minute=0, second=0, microsecond=0)
+        shapes = {
+            "90d_week_channel": (today - datetime.timedelta(days=91), "BUCKET_WEEK",
+                                 "DIMENSION_CHANNEL", "channel"),
+            "365d_day_agent": (today - datetime.timedelta(days=365), "BUCKET_DAY",
+                               "DIMENSION_AGENT", "agent"),
+        }
+        out = {}
+        for report in ("satisfaction", "nps", "complaints", "retention"):
+            for shape, (start, bucket, dim, column) in shapes.items():
+                query = {"startTime": iso(start), "endTime": iso(today), "timeZone": "UTC",
+                         "bucket": bucket}
+                if report != "retention":  # the return rate has no group keys
+                    query["groupBy"] = [dim]
+                timed = subprocess.run([self.bin["timer"], "--addr", self.addr, "--api_key", key,
+                                        "--report", report, "--query", json.dumps(query),
+                                        "--repeat", str(self.args.report_repeat)],
+                                       capture_output=True, text=True, check=True)
+                got = json.loads(timed.stdout)
+                plain_times, plain = [], None
+                for _ in range(self.args.repeat):
+                    t0 = time.monotonic()
+                    plain = plain_sql(url, report, start, today, bucket, column)
+                    plain_times.append(time.monotonic() - t0)
+                same, compared = compare(report, got["response"], plain, column)
+                lat = sorted(got["latencies_ms"])
+                res = {"p50_ms": statistics.median(lat), "max_ms": lat[-1],
+                       "plain_sql_ms": summary([t * 1000 for t in plain_times]),
+                       "rows": len(got["response"].get("rows", [])),
+                       "identical": same, "values_compared": compared}
+                res["speedup"] = res["plain_sql_ms"]["median"] / max(res["p50_ms"], 1e-6)
+                out[f"{report}/{shape}"] = res
+                log(f"report {report} {shape}: p50 {res['p50_ms']:.1f} ms vs plain SQL "
+                    f"{res['plain_sql_ms']['median']:.0f} ms ({res['speedup']:.0f}x), "
+                    f"identical={same} over {compared} values")
+        self.results["reports"] = out
+        self.stop_server()
+
+    def close(self):
+        self.stop_server()
+        if self.noop and self.noop.poll() is None:
+            self.noop.kill()
+        self.cluster.close()
+
+
+# -- plain SQL for the reports -----------------------------------------------
+
+TRUNC = {"BUCKET_DAY": "day", "BUCKET_WEEK": "week", "BUCKET_MONTH": "month"}
+CHANNELS = ["CHANNEL_UNSPECIFIED", "CHANNEL_IVR", "CHANNEL_CHECKOUT", "CHANNEL_WEB",
+            "CHANNEL_EMAIL", "CHANNEL_CHAT", "CHANNEL_APP"]
+
+
+def plain_sql(url, report, start, end, bucket, column):
+    """The per-bucket, per-group counts straight from the raw rows (UTC)."""
+    b = f"date_trunc('{TRUNC[bucket]}', {{t}} AT TIME ZONE 'UTC')"
+    group = {"channel": "channel::text", "agent": "coalesce(agent_id, '')"}[column]
+    rng = f"'{iso(start)}'::timestamptz AND {{t}} < '{iso(end)}'::timestamptz"
+    if report in ("satisfaction", "nps"):
+        kind = 1 if report == "satisfaction" else 2
+        good = "score >= 4" if kind == 1 else "score >= 9"
+        t = "occurred_at"
+        q = (f"SELECT {b.format(t=t)}, {group}, count(*), count(*) FILTER (WHERE {good}) "
+             f"FROM feedback WHERE kind = {kind} AND {t} >= {rng.format(t=t)} GROUP BY 1, 2")
+    elif report == "complaints":
+        group = {"channel": "channel::text", "agent": "coalesce(assignee_id, '')"}[column]
+        t = "created_at"
+        q = (f"SELECT {b.format(t=t)}, {group}, count(*), "
+             f"count(*) FILTER (WHERE resolved_at IS NOT NULL) FROM complaints "
+             f"WHERE {t} >= {rng.format(t=t)} GROUP BY 1, 2")
+    else:
+        # Active customers per bucket (scores and complaints together).
+        q = (f"SELECT bucket, '', count(DISTINCT customer_id), 0 FROM ("
+             f" SELECT {b.format(t='occurred_at')} AS bucket, customer_id FROM feedback"
+             f" WHERE customer_id IS NOT NULL AND occurred_at >= {rng.format(t='occurred_at')}"
+             f" UNION ALL SELECT {b.format(t='created_at')}, customer_id FROM complaints"
+             f" WHERE customer_id IS NOT NULL AND created_at >= {rng.format(t='created_at')}"
+             f") a GROUP BY 1")
+    rows = {}
+    for line in sql(url, q).splitlines():
+        day, key, n, good = line.split("|")
+        rows[(day[:10], key)] = (int(n), int(good))
+    return rows
+
+
+def compare(report, response, plain, column):
+    """Whether the report's counts equal the plain SQL ones; values compared."""
+    got = {}
+    for row in response.get("rows", []):
+        day = row["bucketStart"][:10]
+        if report == "retention":
+            got[(day, "")] = (int(row["activeCustomers"]), 0)
+            continue
+        if column == "channel":
+            key = str(CHANNELS.index(row.get("channel", "CHANNEL_UNSPECIFIED")))
+        else:
+            key = row.get("agentId", "")
+        if report == "satisfaction":
+            n = int(row["responses"])
+            good = int(row["score4"]) + int(row["score5"])
+        elif report == "nps":
+            n = int(row["responses"])
+            good = int(row["promoters"])
+        else:
+            n = int(row["opened"])
+            good = int(row["resolved"])
+        if n:
+            got[(day, key)] = (n, good)
+    plain = {k: v for k, v in plain.items() if v[0]}
+    return got == plain, 2 * len(plain)
+
+
+# -- helpers -------------------------------------------------------------------
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def machine():
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(f.readline().split()[1])
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kb / 1024 / 1024, 1),
+            "kernel": os.uname().release,
+            "postgres": subprocess.run([f"{PG_BIN}/postgres", "--version"], capture_output=True,
+                                       text=True).stdout.strip()}
+
+
+def fmt(s, unit="", digits=0):
+    return f"{s['median']:.{digits}f}{unit} ({s['min']:.{digits}f}–{s['max']:.{digits}f})"
+
+
+def markdown(r):
+    m = r["machine"]
+    lines = [f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['postgres']}; "
+             f"run {r['started']}, {r['args']['repeat']} repetitions of {r['args']['seconds']} s, "
+             "median (min–max).", ""]
+    if "ingest" in r:
+        lines += ["### Ingest: SubmitRating vs. its ceilings", "",
+                  "| in flight | service req/s | p50 ms | p99 ms | p99.9 ms | pgbench rows/s "
+                  "| ×pgbench | no-op req/s | ×no-op | acked = rows |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for conc, x in r["ingest"].items():
+            lines.append(f"| {conc} | {fmt(x['service'])} | {fmt(x['p50_ms'], '', 2)} "
+                         f"| {fmt(x['p99_ms'], '', 2)} | {fmt(x['p999_ms'], '', 2)} "
+                         f"| {fmt(x['pgbench'])} | {fmt(x['vs_pgbench'], '', 2)} "
+                         f"| {fmt(x['noop'])} | {fmt(x['vs_noop'], '', 2)} "
+                         f"| {'yes' if x['exact'] else 'NO'} |")
+        o = r["open_loop"]
+        lines += ["", f"Open loop at {o['rate']} calls/s: achieved {fmt(o['calls_per_s'])}/s, "
+                  f"p50 {fmt(o['p50_ms'], ' ms', 2)}, p99 {fmt(o['p99_ms'], ' ms', 2)}, "
+                  f"p99.9 {fmt(o['p999_ms'], ' ms', 2)}; acked = rows: "
+                  f"{'yes' if o['exact'] else 'NO'}.", ""]
+        s = r["replay_storm"]
+        lines += [f"Replay storm (64 in flight, 50% repeated request ids): {fmt(s['calls_per_s'])} "
+                  f"req/s, p99 {fmt(s['p99_ms'], ' ms', 2)}, no extra rows: "
+                  f"{'yes' if s['exact'] else 'NO'}.", "",
+                  f"feedbackd peak RSS over the ingest runs: {r['peak_rss_mb']:.0f} MB.", ""]
+    if "startup_s" in r:
+        lines += [f"Start to SERVING on a migrated database: {fmt(r['startup_s'], ' s', 3)}.", ""]
+    if "claims" in r:
+        c = r["claims"]
+        lines += [f"Claims (32 agents, {r['args']['open_complaints']} open complaints): "
+                  f"{fmt(c['calls_per_s'])} claims/s, p99 {fmt(c['p99_ms'], ' ms', 2)}, "
+                  f"double claims: {c['double_claims']}, claimed = assigned rows: "
+                  f"{'yes' if c['claimed_equals_assigned'] else 'NO'}.", ""]
+    if "reports" in r:
+        lines += ["### Reports vs. plain SQL over the raw rows", "",
+                  "| report | shape | rows | p50 ms | plain SQL ms | × faster | identical |",
+                  "|---|---|---|---|---|---|---|"]
+        for name, x in r["reports"].items():
+            report, shape = name.split("/")
+            lines.append(f"| {report} | {shape} | {x['rows']} | {x['p50_ms']:.1f} "
+                         f"| {fmt(x['plain_sql_ms'])} | {x['speedup']:.0f} "
+                         f"| {'yes' if x['identical'] else 'NO'} ({x['values_compared']} values) |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--build", required=True, help="Release build directory")
+    p.add_argument("--out", required=True)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64, 256])
+    p.add_argument("--open-complaints", type=int, default=100000)
+    p.add_argument("--report-db", help="an already loaded database for the report scenario")
+    p.add_argument("--report-feedback", type=int, default=10_000_000)
+    p.add_argument("--report-complaints", type=int, default=1_000_000)
+    p.add_argument("--report-repeat", type=int, default=20)
+    p.add_argument("--only", nargs="+", default=["startup", "ingest", "claims", "reports"])
+    args = p.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    bench = Bench(args)
+    try:
+        bench.feedbackd("migrate")
+        for scenario in args.only:
+            log(f"scenario: {scenario}")
+            getattr(bench, scenario)()
+            with open(os.path.join(args.out, "results.json"), "w") as f:
+                json.dump(bench.results, f, indent=1, default=str)
+    finally:
+        bench.close()
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(markdown(bench.results))
+    print(markdown(bench.results))
+
+
+if __name__ == "__main__":
+    main()
