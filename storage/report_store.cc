@@ -391,13 +391,26 @@ absl::StatusOr<int64_t> ReportStore::CheckComplaintRollups() {
           .as<int64_t>();
     };
     return differing(kComplaintRecount,
-                     "SELECT slot, channel, queue, category, assignee, opened, resolved, "
-                     "reopened, escalated, fr_met, fr_missed, res_met, res_missed, rated, "
-                     "satisfied FROM complaint_rollup WHERE opened <> 0") +
+                     "SELECT slot, channel, queue, category, assignee, sum(opened)::bigint, "
+                     "sum(resolved)::bigint, sum(reopened)::bigint, sum(escalated)::bigint, "
+                     "sum(fr_met)::bigint, sum(fr_missed)::bigint, sum(res_met)::bigint, "
+                     "sum(res_missed)::bigint, sum(rated)::bigint, sum(satisfied)::bigint "
+                     "FROM complaint_rollup GROUP BY 1, 2, 3, 4, 5 HAVING sum(opened) <> 0") +
            differing(kComplaintTimeRecount,
-                     "SELECT slot, channel, queue, category, assignee, metric, bin, n "
-                     "FROM complaint_time_rollup WHERE n <> 0") +
+                     "SELECT slot, channel, queue, category, assignee, metric, bin, "
+                     "sum(n)::bigint FROM complaint_time_rollup GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+                     "HAVING sum(n) <> 0") +
            differing(kActivityRecount, "SELECT slot, customer_id FROM customer_activity");
+  });
+}
+
+absl::StatusOr<int64_t> ReportStore::CompactComplaintRollups(int max_keys) {
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
+    pqxx::work tx(conn.get());
+    const int64_t removed =
+        tx.exec_params("SELECT complaint_rollup_compact($1)", max_keys)[0][0].as<int64_t>();
+    tx.commit();
+    return removed;
   });
 }
 

@@ -61,6 +61,9 @@ class ReportStore {
   // The same for the complaint rollups and customer_activity.
   absl::StatusOr<int64_t> RebuildComplaintRollups();
   absl::StatusOr<int64_t> CheckComplaintRollups();
+  // Merges the delta rows of up to `max_keys` rollup keys (migration 0008);
+  // returns the rows removed (0: nothing left to merge). Sums are unchanged.
+  absl::StatusOr<int64_t> CompactComplaintRollups(int max_keys);
 
  private:
   // Calls add(key, score, count) for each grouped count of `kind`.

@@ -186,6 +186,7 @@ bool FeedbackServer::serving() const { return parts_->serving.load(); }
 void FeedbackServer::MonitorLoop() {
   absl::Time next_prune = absl::Now();
   absl::Time next_retention = absl::Now();
+  absl::Time next_compaction = absl::Now();
   bool migrations_current = false;
   do {
     // A probe on its own connection with a deadline, so a frozen database
@@ -225,6 +226,14 @@ void FeedbackServer::MonitorLoop() {
       next_retention = absl::Now() + (blanked.ok() && *blanked == kChunk
                                           ? absl::ZeroDuration()
                                           : options_.retention_interval);
+    }
+    if (ok && absl::Now() >= next_compaction) {
+      // Complaint changes add delta rows to the rollups; merge them.
+      constexpr int kKeys = 5000;
+      absl::StatusOr<int64_t> merged = parts_->reports.CompactComplaintRollups(kKeys);
+      if (!merged.ok()) spdlog::warn("rollup compaction: {}", merged.status().ToString());
+      next_compaction = absl::Now() + (merged.ok() && *merged >= 2 * kKeys ? absl::ZeroDuration()
+                                                                       : absl::Minutes(1));
     }
   } while (!stop_monitor_.WaitForNotificationWithTimeout(options_.health_interval));
 }

@@ -363,7 +363,7 @@ class Bench:
 
 TRUNC = {"BUCKET_DAY": "day", "BUCKET_WEEK": "week", "BUCKET_MONTH": "month"}
 CHANNELS = ["CHANNEL_UNSPECIFIED", "CHANNEL_IVR", "CHANNEL_CHECKOUT", "CHANNEL_WEB",
-            "CHANNEL_EMAIL", "CHANNEL_CHAT", "CHANNEL_APP"]
+            "CHANNEL_EMAIL", "CHANNEL_CHAT", "CHANNEL_AGENT"]
 
 
 def plain_sql(url, report, start, end, bucket, column):
@@ -384,7 +384,10 @@ def plain_sql(url, report, start, end, bucket, column):
              f"count(*) FILTER (WHERE resolved_at IS NOT NULL) FROM complaints "
              f"WHERE {t} >= {rng.format(t=t)} GROUP BY 1, 2")
     else:
-        # Active customers per bucket (scores and complaints together).
+        # Active customers per bucket (scores and complaints together); the
+        # report's buckets are whole from the one holding start_time.
+        rng = (f"(date_trunc('{TRUNC[bucket]}', '{iso(start)}'::timestamptz AT TIME ZONE 'UTC')"
+               f" AT TIME ZONE 'UTC') AND {{t}} < '{iso(end)}'::timestamptz")
         q = (f"SELECT bucket, '', count(DISTINCT customer_id), 0 FROM ("
              f" SELECT {b.format(t='occurred_at')} AS bucket, customer_id FROM feedback"
              f" WHERE customer_id IS NOT NULL AND occurred_at >= {rng.format(t='occurred_at')}"
@@ -422,6 +425,10 @@ def compare(report, response, plain, column):
         if n:
             got[(day, key)] = (n, good)
     plain = {k: v for k, v in plain.items() if v[0]}
+    if got != plain:
+        diff = sorted(k for k in set(got) | set(plain) if got.get(k) != plain.get(k))
+        for k in diff[:3]:
+            log(f"  {report} {k}: report {got.get(k)}, plain SQL {plain.get(k)}")
     return got == plain, 2 * len(plain)
 
 
@@ -514,6 +521,8 @@ def main():
     p.add_argument("--report-complaints", type=int, default=1_000_000)
     p.add_argument("--report-repeat", type=int, default=20)
     p.add_argument("--only", nargs="+", default=["startup", "ingest", "claims", "reports"])
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 when a correctness check fails (rows, double claims, numbers)")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     bench = Bench(args)
@@ -529,6 +538,32 @@ def main():
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(markdown(bench.results))
     print(markdown(bench.results))
+    problems = correctness_problems(bench.results)
+    for problem in problems:
+        print(f"FAILED: {problem}", file=sys.stderr)
+    if args.check and problems:
+        sys.exit(1)
+
+
+def correctness_problems(r):
+    """What was wrong, not slow: rows, double claims, report numbers."""
+    out = []
+    for conc, x in r.get("ingest", {}).items():
+        if not x["exact"]:
+            out.append(f"ingest at {conc} in flight: acknowledged != rows written (or errors)")
+    if "open_loop" in r and not r["open_loop"]["exact"]:
+        out.append("open loop: acknowledged != rows written (or errors)")
+    if "replay_storm" in r and not r["replay_storm"]["exact"]:
+        out.append("replay storm: rows != new acknowledged ids (or errors)")
+    if "claims" in r:
+        c = r["claims"]
+        if c["double_claims"] or not c["claimed_equals_assigned"] or any(c["errors"]):
+            out.append(f"claims: {c['double_claims']} double claims, errors {c['errors']}, "
+                       f"claimed = assigned: {c['claimed_equals_assigned']}")
+    for name, x in r.get("reports", {}).items():
+        if not x["identical"]:
+            out.append(f"report {name} differs from plain SQL")
+    return out
 
 
 if __name__ == "__main__":

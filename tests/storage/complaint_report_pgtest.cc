@@ -92,6 +92,46 @@ TEST_F(ComplaintReportTest, RollupsEqualARecountAfterEveryKindOfChange) {
   EXPECT_EQ(*differing, 0);
 }
 
+TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
+  const char* kRollupKeys =
+      "SELECT count(*) FROM (SELECT DISTINCT slot, channel, queue, category, assignee "
+      "FROM complaint_rollup) k";
+  const char* kTimeKeys =
+      "SELECT count(*) FROM (SELECT DISTINCT slot, channel, queue, category, assignee, metric, "
+      "bin FROM complaint_time_rollup) k";
+  const char* kSums =
+      "SELECT md5(string_agg(concat_ws(',', slot, channel, queue, category, assignee, o, r, e, "
+      "n), ';' ORDER BY slot, channel, queue, category, assignee)) FROM (SELECT slot, channel, "
+      "queue, category, assignee, sum(opened) o, sum(resolved) r, sum(escalated) e, "
+      "sum(satisfied) n FROM complaint_rollup GROUP BY 1, 2, 3, 4, 5 HAVING sum(opened) <> 0) s";
+  auto one = [&](const std::string& sql) { return db_->Query(sql)[0][0].as<std::string>(); };
+  // The agents' changes in SetUp added delta rows next to the rebuilt ones.
+  const int64_t rows = std::stoll(one("SELECT count(*) FROM complaint_rollup"));
+  const int64_t keys = std::stoll(one(kRollupKeys));
+  const int64_t time_rows = std::stoll(one("SELECT count(*) FROM complaint_time_rollup"));
+  ASSERT_GT(rows, keys);
+  ASSERT_GT(time_rows, std::stoll(one(kTimeKeys)));
+  const std::string sums = one(kSums);
+
+  int64_t removed = 0;
+  for (int pass = 0; pass < 10000; ++pass) {  // small chunks: many passes
+    absl::StatusOr<int64_t> n = reports_->CompactComplaintRollups(25);
+    ASSERT_TRUE(n.ok()) << n.status();
+    if (*n == 0) break;
+    removed += *n;
+  }
+  EXPECT_GT(removed, 0);
+  // One row per key now (keys whose deltas cancel out are gone) ...
+  EXPECT_EQ(one("SELECT count(*) FROM complaint_rollup"), one(kRollupKeys));
+  EXPECT_LE(std::stoll(one("SELECT count(*) FROM complaint_rollup")), keys);
+  EXPECT_EQ(one("SELECT count(*) FROM complaint_time_rollup"), one(kTimeKeys));
+  // ... with the same sums, still equal to a recount of the complaints.
+  EXPECT_EQ(one(kSums), sums);
+  absl::StatusOr<int64_t> differing = reports_->CheckComplaintRollups();
+  ASSERT_TRUE(differing.ok()) << differing.status();
+  EXPECT_EQ(*differing, 0);
+}
+
 TEST_F(ComplaintReportTest, ComplaintReportEqualsPlainSqlInEveryZoneAndGrouping) {
   const std::vector<std::vector<Dimension>> groupings = {
       {}, {Dimension::kChannel}, {Dimension::kAgent, Dimension::kQueue}, {Dimension::kCategory}};
