@@ -13,6 +13,7 @@
 #   scripts/dev.sh test-asan / test-tsan  only the sanitizer runs
 #   scripts/dev.sh soak [F]  the fault tests F times longer (default 10) and
 #                          an hour of fuzzing
+#   scripts/dev.sh bench   the benchmark suite (Release build); BENCHMARKS.md
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -295,6 +296,18 @@ cmd_soak() {
   cmd_fuzz "${FEEDBACK_SOAK_FUZZ_SECONDS:-3600}"
 }
 
+# scripts/dev.sh bench [ARGS]: the benchmark suite (tests/bench/run_bench.py,
+# its own PostgreSQL and servers) on a Release build in build-release/;
+# tables and raw JSON in bench-results/. ARGS go to run_bench.py (--help).
+cmd_bench() {
+  cmd_setup
+  local dir="$ROOT/build-release"
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$dir" --target feedbackd feedbackctl feedback_loadgen feedback_noop_server \
+    feedback_report_timer feedback_datagen
+  python3 "$ROOT/tests/bench/run_bench.py" --build "$dir" --out "$ROOT/bench-results" --check "$@"
+}
+
 # Tests that check the release artefacts (chart, image contents) do not
 # depend on how the code was compiled; sanitizer builds skip them.
 SANITIZER_CTEST_EXCLUDE='^deploy_'
@@ -313,20 +326,22 @@ cmd_test_asan() {
     run_suite "$dir" -E "$SANITIZER_CTEST_EXCLUDE" "$@"
 }
 
-# scripts/dev.sh test-tsan [CTEST ARGS]: the tests that run threads against
-# each other built with ThreadSanitizer in build-tsan/. Suppressions name
+# scripts/dev.sh test-tsan [CTEST ARGS]: the C++ tests (the concurrency
+# tests among them: parallel claims, duplicates, batch writer, watchers,
+# shutdown, SLA workers) built with ThreadSanitizer in build-tsan/; the
+# Python-driven process tests run in the other two passes. Suppressions name
 # only Debian's prebuilt libraries (tests/sanitizers/tsan.supp).
-TSAN_TESTS='_pgtest|batch_writer_test'
+TSAN_CTEST_EXCLUDE='^deploy_|^fault_test$|^feedbackctl_test$'
 cmd_test_tsan() {
   local dir="$ROOT/build-tsan"
   cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFEEDBACK_TSAN=ON >/dev/null
   cmake --build "$dir"
   log "the concurrency tests under TSan"
   TSAN_OPTIONS="suppressions=$ROOT/tests/sanitizers/tsan.supp:halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0" \
-    run_suite "$dir" -E "$SANITIZER_CTEST_EXCLUDE" -R "$TSAN_TESTS" "$@"
+    run_suite "$dir" -E "$TSAN_CTEST_EXCLUDE" "$@"
 }
 
 case "${1:-}" in
-  setup|build|up|down|test|fuzz|test-asan|test-tsan|soak) cmd="${1//-/_}"; shift; "cmd_$cmd" "$@" ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  setup|build|up|down|test|fuzz|test-asan|test-tsan|soak|bench) cmd="${1//-/_}"; shift; "cmd_$cmd" "$@" ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -77,6 +77,7 @@ class Load {
     int duplicate_percent = 0;
     std::string run_id;
     int deadline_ms = 10000;
+    std::vector<std::string> queues;  // claim: the queues to take work from
   };
 
   Load(std::vector<std::shared_ptr<grpc::Channel>> channels, Options options)
@@ -95,6 +96,7 @@ class Load {
     auto call = std::make_shared<Call>();
     call->due = due;
     call->record = recording_.load();
+    for (const auto& q : options_.queues) call->claim.add_queues(q);
     call->context.AddMetadata("authorization",
                               "Bearer " + options_.keys[worker % options_.keys.size()]);
     call->context.set_deadline(std::chrono::system_clock::now() +
@@ -182,9 +184,9 @@ class Load {
   std::condition_variable idle_cv_;
 };
 
-std::vector<std::string> SplitKeys(const std::string& keys) {
+std::vector<std::string> SplitKeys(const std::string& list) {
   std::vector<std::string> out;
-  std::stringstream in(keys);
+  std::stringstream in(list);
   for (std::string k; std::getline(in, k, ',');) {
     if (!k.empty()) out.push_back(k);
   }
@@ -218,12 +220,15 @@ int main(int argc, char** argv) {
   app.add_option("--duplicate_percent", options.duplicate_percent)->check(CLI::Range(0, 100));
   app.add_option("--deadline_ms", options.deadline_ms)->check(CLI::Range(1, 600000));
   app.add_option("--run_id", options.run_id, "Prefix of the request ids (unique per run)");
+  std::string queues = "general,billing";
+  app.add_option("--queues", queues, "claim: queues to take complaints from, comma separated");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   options.keys = SplitKeys(keys);
+  options.queues = SplitKeys(queues);
   if (options.keys.empty()) {
     std::cerr << "error: --api_key: no key given\n";
     return 2;

@@ -35,6 +35,21 @@ Fn Real(const char* symbol) {
 void Acquire(const void* sync) { __tsan_acquire(const_cast<void*>(sync)); }
 void Release(const void* sync) { __tsan_release(const_cast<void*>(sync)); }
 
+// Abseil evaluates a Condition with the mutex held, in the waiting thread
+// or in whichever thread unlocks; neither passes through the functions
+// below. Wrapping the Condition gives each evaluation its edges.
+struct Watched {
+  const absl::Condition* cond;
+  const absl::Mutex* mu;
+};
+
+bool EvalWatched(Watched* w) {
+  Acquire(w->mu);
+  const bool met = w->cond->Eval();
+  Release(w->mu);
+  return met;
+}
+
 }  // namespace
 
 // Mangled names of Debian 12's Abseil 20220623 (inline namespace debian3).
@@ -82,21 +97,24 @@ void absl::Mutex::ReaderUnlock() {
 void absl::Mutex::LockWhen(const Condition& cond) {
   static auto real =
       Real<void (*)(Mutex*, const Condition&)>(ABSL_SYM("5Mutex8LockWhenERKNS0_9ConditionE"));
-  real(this, cond);
+  Watched w{&cond, this};
+  real(this, absl::Condition(&EvalWatched, &w));
   Acquire(this);
 }
 
 void absl::Mutex::ReaderLockWhen(const Condition& cond) {
   static auto real = Real<void (*)(Mutex*, const Condition&)>(
       ABSL_SYM("5Mutex14ReaderLockWhenERKNS0_9ConditionE"));
-  real(this, cond);
+  Watched w{&cond, this};
+  real(this, absl::Condition(&EvalWatched, &w));
   Acquire(this);
 }
 
 bool absl::Mutex::LockWhenWithTimeout(const Condition& cond, absl::Duration timeout) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, absl::Duration)>(
       ABSL_SYM("5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE"));
-  const bool met = real(this, cond, timeout);
+  Watched w{&cond, this};
+  const bool met = real(this, absl::Condition(&EvalWatched, &w), timeout);
   Acquire(this);
   return met;
 }
@@ -104,7 +122,8 @@ bool absl::Mutex::LockWhenWithTimeout(const Condition& cond, absl::Duration time
 bool absl::Mutex::LockWhenWithDeadline(const Condition& cond, absl::Time deadline) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, absl::Time)>(
       ABSL_SYM("5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE"));
-  const bool met = real(this, cond, deadline);
+  Watched w{&cond, this};
+  const bool met = real(this, absl::Condition(&EvalWatched, &w), deadline);
   Acquire(this);
   return met;
 }
@@ -114,7 +133,8 @@ void absl::Mutex::Await(const Condition& cond) {
   static auto real =
       Real<void (*)(Mutex*, const Condition&)>(ABSL_SYM("5Mutex5AwaitERKNS0_9ConditionE"));
   Release(this);
-  real(this, cond);
+  Watched w{&cond, this};
+  real(this, absl::Condition(&EvalWatched, &w));
   Acquire(this);
 }
 
@@ -122,7 +142,8 @@ bool absl::Mutex::AwaitWithTimeout(const Condition& cond, absl::Duration timeout
   static auto real = Real<bool (*)(Mutex*, const Condition&, absl::Duration)>(
       ABSL_SYM("5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE"));
   Release(this);
-  const bool met = real(this, cond, timeout);
+  Watched w{&cond, this};
+  const bool met = real(this, absl::Condition(&EvalWatched, &w), timeout);
   Acquire(this);
   return met;
 }
@@ -131,7 +152,8 @@ bool absl::Mutex::AwaitWithDeadline(const Condition& cond, absl::Time deadline) 
   static auto real = Real<bool (*)(Mutex*, const Condition&, absl::Time)>(
       ABSL_SYM("5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE"));
   Release(this);
-  const bool met = real(this, cond, deadline);
+  Watched w{&cond, this};
+  const bool met = real(this, absl::Condition(&EvalWatched, &w), deadline);
   Acquire(this);
   return met;
 }
