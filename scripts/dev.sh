@@ -331,7 +331,7 @@ cmd_test_asan() {
 # shutdown, SLA workers) built with ThreadSanitizer in build-tsan/; the
 # Python-driven process tests run in the other two passes. Suppressions name
 # only Debian's prebuilt libraries (tests/sanitizers/tsan.supp).
-TSAN_CTEST_EXCLUDE='^deploy_|^fault_test$|^feedbackctl_test$'
+TSAN_CTEST_EXCLUDE='^deploy_|^fault_test$|^feedbackctl_test$|^bench_smoke$'
 cmd_test_tsan() {
   local dir="$ROOT/build-tsan"
   cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFEEDBACK_TSAN=ON >/dev/null

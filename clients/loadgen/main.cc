@@ -50,7 +50,10 @@ v1::SubmitRatingRequest Rating(const std::string& request_id, uint64_t n) {
   v1::SubmitRatingRequest r;
   r.set_request_id(request_id);
   r.set_channel(v1::CHANNEL_IVR);
-  r.set_score(1 + static_cast<int>(rng() % 5));
+  // A call center's usual spread: mostly 4 and 5, about one in eight low
+  // (1-2), and those open a follow-up case (closing the loop).
+  const int pick = static_cast<int>(rng() % 100);
+  r.set_score(pick < 7 ? 1 : pick < 12 ? 2 : pick < 20 ? 3 : pick < 45 ? 4 : 5);
   r.set_interaction_id("call-" + request_id);
   r.set_agent_id("agent-" + std::to_string(rng() % 50));
   r.set_queue((rng() % 2) ? "general" : "billing");

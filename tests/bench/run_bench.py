@@ -301,7 +301,9 @@ class Bench:
 
     def reports(self):
         url = self.args.report_db
-        if not url:
+        if url:
+            self.feedbackd("migrate", url=url)
+        else:
             url = self.cluster.url.rsplit("/", 1)[0] + "/reports"
             sql(self.cluster.url, "CREATE DATABASE reports")
             self.feedbackd("migrate", url=url)
@@ -334,7 +336,7 @@ class Bench:
                                        capture_output=True, text=True, check=True)
                 got = json.loads(timed.stdout)
                 plain_times, plain = [], None
-                for _ in range(self.args.repeat):
+                for _ in range(self.args.repeat):  # plain SQL: --repeat runs
                     t0 = time.monotonic()
                     plain = plain_sql(url, report, start, today, bucket, column)
                     plain_times.append(time.monotonic() - t0)
@@ -525,6 +527,8 @@ def main():
                    help="exit 1 when a correctness check fails (rows, double claims, numbers)")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    # Stopped from outside: still stop the servers and remove the cluster.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     bench = Bench(args)
     try:
         bench.feedbackd("migrate")
@@ -557,7 +561,9 @@ def correctness_problems(r):
         out.append("replay storm: rows != new acknowledged ids (or errors)")
     if "claims" in r:
         c = r["claims"]
-        if c["double_claims"] or not c["claimed_equals_assigned"] or any(c["errors"]):
+        # NOT_FOUND (5) only says the queues ran dry.
+        failed = [{k: v for k, v in e.items() if k != "5"} for e in c["errors"]]
+        if c["double_claims"] or not c["claimed_equals_assigned"] or any(failed):
             out.append(f"claims: {c['double_claims']} double claims, errors {c['errors']}, "
                        f"claimed = assigned: {c['claimed_equals_assigned']}")
     for name, x in r.get("reports", {}).items():
