@@ -15,8 +15,12 @@ ALTER TABLE complaint_time_rollup DROP CONSTRAINT complaint_time_rollup_pkey;
 CREATE INDEX complaint_time_rollup_key_idx
   ON complaint_time_rollup (slot, channel, queue, category, assignee, metric, bin);
 
+-- PL/pgSQL keeps the plan of its statement for the session; a LANGUAGE sql
+-- function of this size was parsed and planned again on every call, which
+-- was most of the cost of a claim.
 CREATE OR REPLACE FUNCTION complaint_rollup_apply(added complaints[], removed complaints[])
-  RETURNS void LANGUAGE sql AS $$
+  RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
   WITH changes AS (
     SELECT a.*, 1 AS sign FROM unnest(added) a
     UNION ALL
@@ -63,7 +67,8 @@ CREATE OR REPLACE FUNCTION complaint_rollup_apply(added complaints[], removed co
   )
   INSERT INTO complaint_time_rollup
     (slot, channel, queue, category, assignee, metric, bin, n)
-  SELECT * FROM times
+  SELECT * FROM times;
+END
 $$;
 
 

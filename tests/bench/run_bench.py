@@ -283,6 +283,7 @@ class Bench:
                 'delivery', 1, 'cust-' || i, 'Generated', now() - i * interval '1 second',
                 now(), now() + interval '4 hours', now() + interval '3 days', false, false, 0, 0
               FROM generate_series(1, {self.args.open_complaints}) i""")
+            sql(self.cluster.url, "ANALYZE complaints")  # as autovacuum would, soon after
             r = self.loadgen(self.addr, ",".join(keys), "--rpc", "claim", "--concurrency", "32")
             assigned = int(sql(self.cluster.url,
                                "SELECT count(*) FROM complaints WHERE assignee_id IS NOT NULL"))
