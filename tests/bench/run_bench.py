@@ -289,6 +289,10 @@ class Bench:
                                "SELECT count(*) FROM complaints WHERE assignee_id IS NOT NULL"))
             r["double_claims"] = r["claimed"] - r["claimed_distinct"]
             r["assigned_rows"] = assigned
+            # A call that ran out of its deadline (or lost its answer) may
+            # still have claimed: gRPC leaves its outcome unknown.
+            unknown = r["errors"].get("4", 0) + r["errors"].get("14", 0)
+            r["assigned_matches"] = r["claimed"] <= assigned <= r["claimed"] + unknown
             runs.append(r)
             log(f"claims: {r['calls_per_s']}/s, claimed {r['claimed']} "
                 f"(distinct {r['claimed_distinct']}, rows assigned {assigned}), errors {r['errors']}")
@@ -297,7 +301,7 @@ class Bench:
             "p99_ms": summary([r["p99_ms"] for r in runs]),
             "double_claims": sum(r["double_claims"] for r in runs),
             "errors": [r["errors"] for r in runs],
-            "claimed_equals_assigned": all(r["claimed"] == r["assigned_rows"] for r in runs)}
+            "claimed_equals_assigned": all(r["assigned_matches"] for r in runs)}
         self.stop_server()
 
     def reports(self):
@@ -496,7 +500,8 @@ def markdown(r):
         c = r["claims"]
         lines += [f"Claims (32 agents, {r['args']['open_complaints']} open complaints): "
                   f"{fmt(c['calls_per_s'])} claims/s, p99 {fmt(c['p99_ms'], ' ms', 2)}, "
-                  f"double claims: {c['double_claims']}, claimed = assigned rows: "
+                  f"double claims: {c['double_claims']}, assigned rows = claims acknowledged "
+                  f"(+ calls with an unknown outcome): "
                   f"{'yes' if c['claimed_equals_assigned'] else 'NO'}.", ""]
     if "reports" in r:
         lines += ["### Reports vs. plain SQL over the raw rows", "",

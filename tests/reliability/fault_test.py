@@ -350,12 +350,21 @@ class FaultTest(unittest.TestCase):
             self.assertIsNone(writer.poll())  # SIGTERM comes mid-load
             started = time.time()
             self.server.send_signal(signal.SIGTERM)
+            # Health leaves SERVING at once (load balancers stop sending).
+            not_serving_after = None
+            while time.time() - started < 5:
+                if self.health() != "SERVING":
+                    not_serving_after = time.time() - started
+                    break
+            self.assertIsNotNone(not_serving_after)
+            self.assertLess(not_serving_after, 1.0)
             code = self.server.wait(timeout=30)
             self.assertEqual(code, 0)
             self.assertLess(time.time() - started, 25)
             out, err = writer.communicate(timeout=120)
             acked, stored = self.check_stored(acked_file, "term", 100000)
-            print(f"\nSIGTERM: {out.strip()}; {len(stored)} stored", flush=True)
+            print(f"\nSIGTERM: {out.strip()}; {len(stored)} stored; not SERVING after "
+                  f"{not_serving_after:.2f} s", flush=True)
             self.assertGreater(len(acked), 0)
             self.assertLess(len(acked), 100000)  # calls after SIGTERM were refused, not lost
 
