@@ -8,7 +8,7 @@
 #   scripts/dev.sh down    stop what `up` started
 #   scripts/dev.sh test    build, run every test against a throwaway PostgreSQL,
 #                          fuzz the request handling for 60 s, run the suite
-#                          under ASan+UBSan and the concurrency tests under TSan
+#                          under ASan+UBSan and the C++ tests under TSan
 #   scripts/dev.sh fuzz [S]  only the fuzzing (clang, ASan, UBSan), S seconds
 #   scripts/dev.sh test-asan / test-tsan  only the sanitizer runs
 #   scripts/dev.sh soak [F]  the fault tests F times longer (default 10) and
@@ -336,12 +336,12 @@ cmd_test_tsan() {
   local dir="$ROOT/build-tsan"
   cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFEEDBACK_TSAN=ON >/dev/null
   cmake --build "$dir"
-  log "the concurrency tests under TSan"
+  log "the C++ tests under TSan"
   TSAN_OPTIONS="suppressions=$ROOT/tests/sanitizers/tsan.supp:halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0" \
     run_suite "$dir" -E "$TSAN_CTEST_EXCLUDE" "$@"
 }
 
 case "${1:-}" in
   setup|build|up|down|test|fuzz|test-asan|test-tsan|soak|bench) cmd="${1//-/_}"; shift; "cmd_$cmd" "$@" ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
