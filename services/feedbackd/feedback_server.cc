@@ -263,12 +263,15 @@ void FeedbackServer::Shutdown() {
   shut_down_ = true;
   if (server_ == nullptr) return;  // Start() failed before serving: nothing runs yet
   spdlog::info("shutting down: NOT_SERVING, draining in-flight calls");
+  // Health first, so load balancers stop sending at once: the monitor and the
+  // SLA worker may be inside a slow database call. A shut down health service
+  // ignores the monitor's later status changes.
+  server_->GetHealthCheckService()->Shutdown();
+  if (health_server_) health_server_->GetHealthCheckService()->Shutdown();
   stop_monitor_.Notify();
   if (monitor_.joinable()) monitor_.join();
   if (sla_worker_.joinable()) sla_worker_.join();
   parts_->serving = false;
-  server_->GetHealthCheckService()->Shutdown();
-  if (health_server_) health_server_->GetHealthCheckService()->Shutdown();
   parts_->hub.CloseAll();
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(options_.drain_timeout));
