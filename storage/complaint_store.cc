@@ -36,26 +36,36 @@ constexpr char kColumns[] = R"sql(
   coalesce(source_feedback_id::text, ''), coalesce(resolution_code, ''), version,
   first_response_seconds, resolution_seconds)sql";
 
+// New complaints with their CREATED events, and for follow-ups of scores
+// ($20/$21 not empty) the link from the score's idempotency record: one
+// round trip however many there are.
+constexpr char kInsertComplaints[] = "complaints_insert";
 constexpr char kInsertComplaintsSql[] = R"sql(
-INSERT INTO complaints (id, status, priority, queue, category, channel, customer_id,
-  customer_phone, customer_email, customer_name, interaction_id, subject, description,
-  created_at, updated_at, first_response_due_at, resolution_due_at, source_feedback_id, version)
-SELECT id, status, priority, queue, category, channel, NULLIF(customer_id, ''),
-  NULLIF(phone, ''), NULLIF(email, ''), NULLIF(name, ''), NULLIF(interaction_id, ''), subject,
-  description, created_at, created_at, first_response_due_at, resolution_due_at,
-  NULLIF(source, '')::uuid, 1
-FROM unnest($1::uuid[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::smallint[],
-            $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-            $13::text[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::text[])
-  AS t(id, status, priority, queue, category, channel, customer_id, phone, email, name,
-       interaction_id, subject, description, created_at, first_response_due_at,
-       resolution_due_at, source))sql";
-
-constexpr char kInsertCreatedEventsSql[] = R"sql(
+WITH t AS (
+  SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::smallint[], $4::text[], $5::text[],
+                       $6::smallint[], $7::text[], $8::text[], $9::text[], $10::text[],
+                       $11::text[], $12::text[], $13::text[], $14::timestamptz[],
+                       $15::timestamptz[], $16::timestamptz[], $17::text[], $18::jsonb[])
+    AS t(id, status, priority, queue, category, channel, customer_id, phone, email, name,
+         interaction_id, subject, description, created_at, first_response_due_at,
+         resolution_due_at, source, after)
+), complaint AS (
+  INSERT INTO complaints (id, status, priority, queue, category, channel, customer_id,
+    customer_phone, customer_email, customer_name, interaction_id, subject, description,
+    created_at, updated_at, first_response_due_at, resolution_due_at, source_feedback_id,
+    version)
+  SELECT id, status, priority, queue, category, channel, NULLIF(customer_id, ''),
+    NULLIF(phone, ''), NULLIF(email, ''), NULLIF(name, ''), NULLIF(interaction_id, ''), subject,
+    description, created_at, created_at, first_response_due_at, resolution_due_at,
+    NULLIF(source, '')::uuid, 1
+  FROM t
+), linked AS (
+  UPDATE idempotency_keys k SET follow_up_complaint_id = u.complaint_id::text
+  FROM unnest($20::bigint[], $21::text[], $1::uuid[]) AS u(api_key_id, request_id, complaint_id)
+  WHERE k.api_key_id = u.api_key_id AND k.request_id = u.request_id
+)
 INSERT INTO complaint_events (complaint_id, queue, kind, actor, occurred_at, before, after, detail)
-SELECT id, queue, 1, $4, occurred_at, '{}', after, detail
-FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $5::jsonb[], $6::text[])
-  AS t(id, queue, occurred_at, after, detail))sql";
+SELECT id, queue, 1, $19, created_at, '{}', after, source FROM t)sql";
 
 constexpr char kUpdateComplaintSql[] = R"sql(
 UPDATE complaints SET status = $2, priority = $3, queue = $4, category = $5,
@@ -288,8 +298,9 @@ domain::SlaPolicies ReadPolicies(pqxx::transaction_base& tx) {
   return policies;
 }
 
-void InsertComplaints(pqxx::transaction_base& tx, const std::vector<Complaint>& complaints,
-                      const std::string& actor) {
+void InsertComplaints(PooledConnection& conn, pqxx::transaction_base& tx,
+                      const std::vector<Complaint>& complaints, const std::string& actor,
+                      const std::vector<ScoreRequest>& follow_up_of) {
   if (complaints.empty()) return;
   PgArrayBuilder id, status, priority, queue, category, channel, customer_id, phone, email, name,
       interaction_id, subject, description, created_at, fr_due, res_due, source, after;
@@ -318,13 +329,17 @@ void InsertComplaints(pqxx::transaction_base& tx, const std::vector<Complaint>& 
     none.created_at = c.created_at;
     after.Add(JsonObject(domain::Diff(none, c).second));
   }
-  tx.exec_params(kInsertComplaintsSql, id.Build(), status.Build(), priority.Build(),
-                 queue.Build(), category.Build(), channel.Build(), customer_id.Build(),
-                 phone.Build(), email.Build(), name.Build(), interaction_id.Build(),
-                 subject.Build(), description.Build(), created_at.Build(), fr_due.Build(),
-                 res_due.Build(), source.Build());
-  tx.exec_params(kInsertCreatedEventsSql, id.Build(), queue.Build(), created_at.Build(), actor,
-                 after.Build(), source.Build());
+  PgArrayBuilder key_ids, request_ids;
+  for (const ScoreRequest& r : follow_up_of) {
+    key_ids.Add(std::to_string(r.api_key_id));
+    request_ids.Add(r.request_id);
+  }
+  conn.Prepare(kInsertComplaints, kInsertComplaintsSql);
+  tx.exec_prepared(kInsertComplaints, id.Build(), status.Build(), priority.Build(), queue.Build(),
+                   category.Build(), channel.Build(), customer_id.Build(), phone.Build(),
+                   email.Build(), name.Build(), interaction_id.Build(), subject.Build(),
+                   description.Build(), created_at.Build(), fr_due.Build(), res_due.Build(),
+                   source.Build(), after.Build(), actor, key_ids.Build(), request_ids.Build());
 }
 
 absl::StatusOr<domain::SlaPolicies> ComplaintStore::LoadPolicies() {
@@ -391,7 +406,7 @@ absl::StatusOr<FiledComplaint> ComplaintStore::File(const FileRequest& request, 
       return FiledComplaint{ComplaintFromRow(row[0]), true};
     }
     domain::StartSla(draft, ReadPolicies(tx), now);
-    InsertComplaints(tx, {draft}, actor);
+    InsertComplaints(conn, tx, {draft}, actor);
     tx.commit();
     return FiledComplaint{draft, false};
   });
@@ -485,15 +500,22 @@ absl::StatusOr<Page<ComplaintEventRecord>> ComplaintStore::ListEvents(const doma
       });
 }
 
-absl::StatusOr<std::optional<ComplaintEventRecord>> ComplaintStore::GetEvent(int64_t event_id) {
+absl::StatusOr<std::vector<ComplaintEventRecord>> ComplaintStore::GetEvents(
+    const std::vector<int64_t>& event_ids) {
+  if (event_ids.empty()) return std::vector<ComplaintEventRecord>{};
+  PgArrayBuilder ids;
+  for (int64_t id : event_ids) ids.Add(std::to_string(id));
   return RunWithConnection(
-      pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::optional<ComplaintEventRecord>> {
+      pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::vector<ComplaintEventRecord>> {
         pqxx::read_transaction tx(conn.get());
-        pqxx::result rows = tx.exec_params(
-            std::string("SELECT ") + kEventColumns + " FROM complaint_events e WHERE e.id = $1",
-            event_id);
-        if (rows.empty()) return std::nullopt;
-        return EventFromRow(rows[0]);
+        const pqxx::result rows = tx.exec_params(
+            std::string("SELECT ") + kEventColumns +
+                " FROM complaint_events e WHERE e.id = ANY ($1::bigint[]) ORDER BY e.id",
+            ids.Build());
+        std::vector<ComplaintEventRecord> events;
+        events.reserve(rows.size());
+        for (const auto& row : rows) events.push_back(EventFromRow(row));
+        return events;
       });
 }
 

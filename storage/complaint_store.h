@@ -115,7 +115,8 @@ class ComplaintStore {
   absl::StatusOr<Page<ComplaintEventRecord>> ListEvents(const domain::QueueScope& scope, const std::string& complaint_id,
                                                         int page_size,
                                                         const std::string& page_token);
-  absl::StatusOr<std::optional<ComplaintEventRecord>> GetEvent(int64_t event_id);
+  // The events among `event_ids` that exist, in id order, read at once.
+  absl::StatusOr<std::vector<ComplaintEventRecord>> GetEvents(const std::vector<int64_t>& event_ids);
 
   // Assigns the most urgent unassigned NEW/IN_PROGRESS complaint of
   // `queues` to `agent` (and starts it), or NOT_FOUND.
@@ -161,10 +162,19 @@ class ComplaintStore {
   ConnectionPool& pool_;
 };
 
+// The submission a closed-loop follow-up complaint answers.
+struct ScoreRequest {
+  int64_t api_key_id = 0;
+  std::string request_id;
+};
+
 // Inserts new complaints (already through domain::StartSla) and their
-// CREATED events in `tx`: two statements however many there are.
-void InsertComplaints(pqxx::transaction_base& tx, const std::vector<domain::Complaint>& complaints,
-                      const std::string& actor);
+// CREATED events in `tx` (on `conn`), in one statement however many there
+// are. `follow_up_of`, when not empty, holds complaint i's score submission
+// at i, whose idempotency record then names the complaint.
+void InsertComplaints(PooledConnection& conn, pqxx::transaction_base& tx,
+                      const std::vector<domain::Complaint>& complaints, const std::string& actor,
+                      const std::vector<ScoreRequest>& follow_up_of = {});
 // The SLA policies as stored, read in `tx`.
 domain::SlaPolicies ReadPolicies(pqxx::transaction_base& tx);
 

@@ -49,16 +49,21 @@ void NotificationListener::Run() {
         for (; !revoked.empty(); revoked.pop_front()) {
           if (sinks_.key_revoked) sinks_.key_revoked(revoked.front());
         }
+        // Everything that arrived together is read in one query.
+        std::vector<int64_t> ids;
         for (; !events.empty(); events.pop_front()) {
           int64_t id = 0;
-          if (!sinks_.complaint_event || !absl::SimpleAtoi(events.front(), &id)) continue;
-          absl::StatusOr<std::optional<ComplaintEventRecord>> event = store_.GetEvent(id);
-          if (event.ok() && event->has_value()) {
-            sinks_.complaint_event(**event);
-          } else if (!event.ok()) {
-            spdlog::warn("complaint event {} not delivered: {}", id, event.status().ToString());
-          }
+          if (absl::SimpleAtoi(events.front(), &id)) ids.push_back(id);
         }
+        if (ids.empty() || !sinks_.complaint_event) continue;
+        if (sinks_.wants_complaint_events && !sinks_.wants_complaint_events()) continue;
+        absl::StatusOr<std::vector<ComplaintEventRecord>> read = store_.GetEvents(ids);
+        if (!read.ok()) {
+          spdlog::warn("{} complaint event(s) not delivered: {}", ids.size(),
+                       read.status().ToString());
+          continue;
+        }
+        for (const ComplaintEventRecord& event : *read) sinks_.complaint_event(event);
       }
     } catch (const std::exception& e) {
       spdlog::warn("notification listener lost the database; reconnecting");

@@ -14,6 +14,9 @@ namespace feedback::storage {
 struct NotificationSinks {
   // A committed complaint event (channel complaint_events, from a trigger).
   std::function<void(const ComplaintEventRecord&)> complaint_event;
+  // Whether anyone takes complaint events now; when it says no, the
+  // listener does not read them from the database (unset: always).
+  std::function<bool()> wants_complaint_events;
   // A revoked API key's SHA-256, hex (channel api_key_revoked).
   std::function<void(const std::string& key_hash_hex)> key_revoked;
   // The connection was (re)established: notifications sent while it was

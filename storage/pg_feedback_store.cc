@@ -105,12 +105,6 @@ UPDATE feedback SET comment = NULL WHERE id = ANY (ARRAY(
   SELECT id FROM feedback
   WHERE comment IS NOT NULL AND received_at < $1::timestamptz LIMIT $2)))sql";
 
-constexpr char kSetFollowUp[] = "idempotency_set_follow_up";
-constexpr char kSetFollowUpSql[] = R"sql(
-UPDATE idempotency_keys k SET follow_up_complaint_id = u.complaint_id
-FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(api_key_id, request_id, complaint_id)
-WHERE k.api_key_id = u.api_key_id AND k.request_id = u.request_id)sql";
-
 // The follow-up complaint a new submission opens, if any (one per
 // submission: a survey's CSAT score decides before its NPS score).
 std::optional<domain::Complaint> ClosedLoopComplaint(const domain::ClosedLoopRule& rule,
@@ -236,7 +230,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> PgFeedbackStore::WriteBatch(
     // follow-up complaint in this same transaction, so the case exists iff
     // the score does; replays find the id in idempotency_keys.
     std::vector<domain::Complaint> follow_ups;
-    PgArrayBuilder follow_up_keys, follow_up_requests, follow_up_ids;
+    std::vector<ScoreRequest> follow_up_of;
     std::optional<domain::SlaPolicies> policies;
     for (size_t i : leaders) {
       const PendingSubmit& p = batch[i];
@@ -245,18 +239,11 @@ absl::StatusOr<std::vector<SubmitOutcome>> PgFeedbackStore::WriteBatch(
       if (!follow_up) continue;
       if (!policies) policies = ReadPolicies(tx);
       domain::StartSla(*follow_up, *policies, p.received_at);
-      follow_up_keys.Add(std::to_string(p.api_key_id));
-      follow_up_requests.Add(p.submission.request_id);
-      follow_up_ids.Add(follow_up->id);
+      follow_up_of.push_back({p.api_key_id, p.submission.request_id});
       outcomes[i]->follow_up_complaint_id = follow_up->id;
       follow_ups.push_back(*std::move(follow_up));
     }
-    if (!follow_ups.empty()) {
-      InsertComplaints(tx, follow_ups, "closed_loop");
-      conn.Prepare(kSetFollowUp, kSetFollowUpSql);
-      tx.exec_prepared(kSetFollowUp, follow_up_keys.Build(), follow_up_requests.Build(),
-                       follow_up_ids.Build());
-    }
+    InsertComplaints(conn, tx, follow_ups, "closed_loop", follow_up_of);
     if (claimed.size() < leaders.size()) {
       conn.Prepare(kSelectPrior, kSelectPriorSql);
       const pqxx::result prior =

@@ -34,6 +34,11 @@ void WatchHub::Publish(const storage::ComplaintEventRecord& event) {
   }
 }
 
+bool WatchHub::HasSubscribers() {
+  absl::MutexLock lock(&mu_);
+  return !subscriptions_.empty();
+}
+
 void WatchHub::CloseAll() {
   std::vector<std::shared_ptr<Subscription>> targets;
   {

@@ -47,6 +47,8 @@ class WatchHub {
   std::shared_ptr<Subscription> Subscribe(std::set<std::string> queues, Watcher* watcher);
   void Unsubscribe(const std::shared_ptr<Subscription>& subscription);
   void Publish(const storage::ComplaintEventRecord& event);
+  // Whether any watcher is subscribed.
+  bool HasSubscribers();
   // Closes every watcher (on shutdown, so streams do not hold it up).
   void CloseAll();
 

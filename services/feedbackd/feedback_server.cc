@@ -55,6 +55,7 @@ struct FeedbackServer::Parts {
         listener(o.database_url, complaints,
                  storage::NotificationSinks{
                      [this](const storage::ComplaintEventRecord& e) { hub.Publish(e); },
+                     [this] { return hub.HasSubscribers(); },
                      [this](const std::string& hash) { auth.Forget(hash); },
                      [this] { auth.ForgetAll(); }}) {}
 

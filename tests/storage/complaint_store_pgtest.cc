@@ -6,9 +6,13 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
 
 #include "domain/ids.h"
 #include "domain/payload_hash.h"
+#include "storage/notification_listener.h"
 #include "storage/pg_feedback_store.h"
 #include "tests/support/test_database.h"
 
@@ -316,6 +320,52 @@ TEST_F(ComplaintStoreTest, ListingPagesStablyInDueOrder) {
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 7u);
   auto newest = store_->List(kAll, {.newest_first = true}, 1, "");
   EXPECT_EQ(newest->items[0].created_at, kMonday9 + absl::Minutes(6));
+}
+
+// Events are read from the database only while someone takes them, and
+// then everything that arrived together in one read, in id order.
+TEST_F(ComplaintStoreTest, TheListenerReadsEventsOnlyWhileSomeoneWantsThem) {
+  absl::Mutex mu;
+  std::vector<ComplaintEventRecord> delivered;
+  std::atomic<bool> wanted{false};
+  std::atomic<int> asked{0}, reconnects{0};
+  NotificationListener listener(
+      db_->url(), *store_,
+      NotificationSinks{[&](const ComplaintEventRecord& e) {
+                          absl::MutexLock lock(&mu);
+                          delivered.push_back(e);
+                        },
+                        [&] {
+                          ++asked;
+                          return wanted.load();
+                        },
+                        nullptr, [&] { ++reconnects; }});
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (reconnects.load() == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_GT(reconnects.load(), 0);
+
+  File("l-unwanted", domain::Priority::kNormal);
+  while (asked.load() == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_GT(asked.load(), 0);  // the listener got the event and was told no
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_TRUE(delivered.empty());
+  }
+
+  wanted = true;
+  const domain::Complaint a = File("l-a", domain::Priority::kNormal, "billing");
+  const domain::Complaint b = File("l-b", domain::Priority::kHigh, "returns");
+  auto two = [&] { return delivered.size() >= 2; };
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&two), absl::Seconds(10)));
+    ASSERT_EQ(delivered.size(), 2u);
+    EXPECT_EQ(delivered[0].complaint_id, a.id);
+    EXPECT_EQ(delivered[0].queue, "billing");
+    EXPECT_EQ(delivered[1].complaint_id, b.id);
+    EXPECT_EQ(delivered[1].queue, "returns");
+    EXPECT_LT(delivered[0].id, delivered[1].id);
+  }
 }
 
 TEST_F(ComplaintStoreTest, AnAgentSeesOnlyItsQueuesAndCannotProbeIds) {
