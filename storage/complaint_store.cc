@@ -17,7 +17,7 @@
 #include "storage/pg_status.h"
 
 namespace feedback::storage {
-domain::SlaPolicies ReadPolicies(pqxx::transaction_base& tx);
+domain::SlaPolicies ReadPolicies(PooledConnection& conn, pqxx::transaction_base& tx);
 
 namespace {
 
@@ -66,6 +66,13 @@ WITH t AS (
 )
 INSERT INTO complaint_events (complaint_id, queue, kind, actor, occurred_at, before, after, detail)
 SELECT id, queue, 1, $19, created_at, '{}', after, source FROM t)sql";
+
+// Statements of the agents' hot path, prepared once per connection.
+constexpr char kUpdateComplaint[] = "complaint_update";
+constexpr char kInsertEvent[] = "complaint_event_insert";
+constexpr char kLockComplaint[] = "complaint_lock";
+constexpr char kClaimNext[] = "complaint_claim_next";
+constexpr char kReadPolicies[] = "sla_policies_read";
 
 constexpr char kUpdateComplaintSql[] = R"sql(
 UPDATE complaints SET status = $2, priority = $3, queue = $4, category = $5,
@@ -206,9 +213,10 @@ std::string SecondsOrEmpty(const std::optional<absl::Duration>& d) {
 }
 
 // Writes `c` back, with its business-time figures brought up to date.
-void UpdateComplaint(pqxx::transaction_base& tx, Complaint& c) {
-  if (domain::NeedsElapsed(c)) domain::RecordElapsed(c, ReadPolicies(tx));
-  tx.exec_params(kUpdateComplaintSql, c.id, static_cast<int>(c.status),
+void UpdateComplaint(PooledConnection& conn, pqxx::transaction_base& tx, Complaint& c) {
+  if (domain::NeedsElapsed(c)) domain::RecordElapsed(c, ReadPolicies(conn, tx));
+  conn.Prepare(kUpdateComplaint, kUpdateComplaintSql);
+  tx.exec_prepared(kUpdateComplaint, c.id, static_cast<int>(c.status),
                  static_cast<int>(c.priority), c.queue, c.category, c.assignee_id,
                  PgTime(c.updated_at), PgTimeOrEmpty(c.first_response_at),
                  PgTimeOrEmpty(c.resolved_at), PgTimeOrEmpty(c.closed_at),
@@ -219,23 +227,28 @@ void UpdateComplaint(pqxx::transaction_base& tx, Complaint& c) {
                  SecondsOrEmpty(c.first_response_business), SecondsOrEmpty(c.resolution_business));
 }
 
-void InsertEvent(pqxx::transaction_base& tx, const Complaint& before, const Complaint& after,
+void InsertEvent(PooledConnection& conn, pqxx::transaction_base& tx, const Complaint& before, const Complaint& after,
                  EventKind kind, const std::string& actor, absl::Time at,
                  const std::string& detail) {
   auto [b, a] = domain::Diff(before, after);
-  tx.exec_params(kInsertEventSql, after.id, after.queue, static_cast<int>(kind), actor,
+  conn.Prepare(kInsertEvent, kInsertEventSql);
+  tx.exec_prepared(kInsertEvent, after.id, after.queue, static_cast<int>(kind), actor,
                  PgTime(at), JsonObject(b), JsonObject(a), detail);
 }
 
-std::optional<Complaint> LockComplaint(pqxx::transaction_base& tx, const std::string& id) {
+std::optional<Complaint> LockComplaint(PooledConnection& conn, pqxx::transaction_base& tx,
+                                       const std::string& id) {
   if (!LooksLikeUuid(id)) return std::nullopt;
-  pqxx::result r = tx.exec_params(
-      std::string("SELECT ") + kColumns + " FROM complaints WHERE id = $1::uuid FOR UPDATE", id);
+  static const std::string sql =
+      std::string("SELECT ") + kColumns + " FROM complaints WHERE id = $1::uuid FOR UPDATE";
+  conn.Prepare(kLockComplaint, sql.c_str());
+  pqxx::result r = tx.exec_prepared(kLockComplaint, id);
   if (r.empty()) return std::nullopt;
   return ComplaintFromRow(r[0]);
 }
 
-FollowUpRecord InsertFollowUp(pqxx::transaction_base& tx, const Complaint& c, int kind,
+FollowUpRecord InsertFollowUp(PooledConnection& conn, pqxx::transaction_base& tx,
+                              const Complaint& c, int kind,
                               absl::Time due_at, const std::string& note,
                               const std::string& actor, absl::Time now) {
   FollowUpRecord f;
@@ -251,7 +264,7 @@ FollowUpRecord InsertFollowUp(pqxx::transaction_base& tx, const Complaint& c, in
       "INSERT INTO follow_ups (id, complaint_id, kind, due_at, note, created_by, created_at) "
       "VALUES ($1::uuid, $2::uuid, $3, $4::timestamptz, $5, $6, $7::timestamptz)",
       f.id, c.id, kind, PgTime(due_at), note, actor, PgTime(now));
-  InsertEvent(tx, c, c, EventKind::kFollowUpScheduled, actor, now, f.id);
+  InsertEvent(conn, tx, c, c, EventKind::kFollowUpScheduled, actor, now, f.id);
   return f;
 }
 
@@ -268,12 +281,13 @@ bool ParseCursor(const std::string& token, int64_t& micros, std::string& id) {
 
 }  // namespace
 
-domain::SlaPolicies ReadPolicies(pqxx::transaction_base& tx) {
+domain::SlaPolicies ReadPolicies(PooledConnection& conn, pqxx::transaction_base& tx) {
   domain::SlaPolicies policies;
-  for (const auto& r : tx.exec(
-           "SELECT priority, first_response_seconds, resolution_seconds, time_zone, "
-           "array_to_string(open_minutes, ','), array_to_string(holidays, ',') "
-           "FROM sla_policies")) {
+  conn.Prepare(kReadPolicies,
+               "SELECT priority, first_response_seconds, resolution_seconds, time_zone, "
+               "array_to_string(open_minutes, ','), array_to_string(holidays, ',') "
+               "FROM sla_policies");
+  for (const auto& r : tx.exec_prepared(kReadPolicies)) {
     std::vector<domain::BusinessCalendar::Interval> open;
     std::vector<int> minutes;
     for (const auto& part : absl::StrSplit(r[4].as<std::string>(), ',', absl::SkipEmpty())) {
@@ -345,7 +359,7 @@ void InsertComplaints(PooledConnection& conn, pqxx::transaction_base& tx,
 absl::StatusOr<domain::SlaPolicies> ComplaintStore::LoadPolicies() {
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<domain::SlaPolicies> {
     pqxx::read_transaction tx(conn.get());
-    return ReadPolicies(tx);
+    return ReadPolicies(conn, tx);
   });
 }
 
@@ -405,7 +419,7 @@ absl::StatusOr<FiledComplaint> ComplaintStore::File(const FileRequest& request, 
       if (row.empty()) return absl::UnavailableError("request_id: concurrent submit, retry");
       return FiledComplaint{ComplaintFromRow(row[0]), true};
     }
-    domain::StartSla(draft, ReadPolicies(tx), now);
+    domain::StartSla(draft, ReadPolicies(conn, tx), now);
     InsertComplaints(conn, tx, {draft}, actor);
     tx.commit();
     return FiledComplaint{draft, false};
@@ -529,32 +543,36 @@ absl::StatusOr<Complaint> ComplaintStore::ClaimNext(const std::vector<std::strin
     // index scan per queue, locking one row each), then the best of those.
     // One scan over all the queues at once would sort every waiting
     // complaint of them on each claim.
-    pqxx::result r = tx.exec_params(
+    static const std::string sql =
         std::string("SELECT c.* FROM (SELECT DISTINCT unnest($1::text[])) AS q(queue) "
                     "CROSS JOIN LATERAL (SELECT ") +
-            kColumns +
-            ", resolution_breached AS o1, first_response_breached AS o2, "
-            "resolution_due_at AS o3, complaints.id AS o4 FROM complaints "
-            "WHERE complaints.queue = q.queue AND assignee_id IS NULL AND status IN (1, 2) "
-            "ORDER BY resolution_breached DESC, first_response_breached DESC, "
-            "resolution_due_at, complaints.id LIMIT 1 FOR UPDATE SKIP LOCKED) AS c "
-            "ORDER BY o1 DESC, o2 DESC, o3, o4 LIMIT 1",
-        queue_array.Build());
+        kColumns +
+        ", resolution_breached AS o1, first_response_breached AS o2, "
+        "resolution_due_at AS o3, complaints.id AS o4 FROM complaints "
+        "WHERE complaints.queue = q.queue AND assignee_id IS NULL AND status IN (1, 2) "
+        "ORDER BY resolution_breached DESC, first_response_breached DESC, "
+        "resolution_due_at, complaints.id LIMIT 1 FOR UPDATE SKIP LOCKED) AS c "
+        "ORDER BY o1 DESC, o2 DESC, o3, o4 LIMIT 1";
+    conn.Prepare(kClaimNext, sql.c_str());
+    // Its generic plan is the right one for every list of queues, but the
+    // planner, guessing the list is long, would plan each call anew.
+    tx.exec("SET LOCAL plan_cache_mode = force_generic_plan");
+    pqxx::result r = tx.exec_prepared(kClaimNext, queue_array.Build());
     if (r.empty()) return absl::NotFoundError("queues: no unassigned complaint waiting");
     Complaint c = ComplaintFromRow(r[0]);
     const Complaint before = c;
     c.assignee_id = agent;
     if (c.status == ComplaintStatus::kNew) {
       if (absl::Status st =
-              domain::ApplyTransition(c, ComplaintStatus::kInProgress, "", ReadPolicies(tx), now);
+              domain::ApplyTransition(c, ComplaintStatus::kInProgress, "", ReadPolicies(conn, tx), now);
           !st.ok()) {
         return st;
       }
     }
     c.updated_at = now;
     ++c.version;
-    UpdateComplaint(tx, c);
-    InsertEvent(tx, before, c, EventKind::kClaimed, agent, now, "");
+    UpdateComplaint(conn, tx, c);
+    InsertEvent(conn, tx, before, c, EventKind::kClaimed, agent, now, "");
     tx.commit();
     return c;
   });
@@ -563,7 +581,7 @@ absl::StatusOr<Complaint> ComplaintStore::ClaimNext(const std::vector<std::strin
 namespace {
 
 struct NothingAfter {
-  void operator()(pqxx::work&, const Complaint&) const {}
+  void operator()(PooledConnection&, pqxx::work&, const Complaint&) const {}
 };
 
 // Locks complaint `id`, checks `etag` (unless empty), applies `change`,
@@ -577,7 +595,7 @@ absl::StatusOr<Complaint> Modify(ConnectionPool& pool, const domain::QueueScope&
                                  After after = {}) {
   return RunWithConnection(pool, [&](PooledConnection& conn) -> absl::StatusOr<Complaint> {
     pqxx::work tx(conn.get());
-    std::optional<Complaint> c = LockComplaint(tx, id);
+    std::optional<Complaint> c = LockComplaint(conn, tx, id);
     if (!c) return Missing(scope, "id", "complaint");
     if (!scope.Allows(c->queue)) return domain::QueueScope::Denied();
     if (!etag.empty() && etag != std::to_string(c->version)) {
@@ -585,12 +603,12 @@ absl::StatusOr<Complaint> Modify(ConnectionPool& pool, const domain::QueueScope&
     }
     const Complaint before = *c;
     std::string detail;
-    if (absl::Status st = change(tx, *c, detail); !st.ok()) return st;
+    if (absl::Status st = change(conn, tx, *c, detail); !st.ok()) return st;
     c->updated_at = now;
     ++c->version;
-    UpdateComplaint(tx, *c);
-    InsertEvent(tx, before, *c, kind, actor, now, detail);
-    after(tx, *c);
+    UpdateComplaint(conn, tx, *c);
+    InsertEvent(conn, tx, before, *c, kind, actor, now, detail);
+    after(conn, tx, *c);
     tx.commit();
     return *c;
   });
@@ -602,7 +620,7 @@ absl::StatusOr<Complaint> ComplaintStore::Assign(const domain::QueueScope& scope
                                                  const std::string& assignee,
                                                  const std::string& actor, absl::Time now) {
   return Modify(pool_, scope, id, etag, EventKind::kAssigned, actor, now,
-                [&](pqxx::work&, Complaint& c, std::string&) {
+                [&](PooledConnection&, pqxx::work&, Complaint& c, std::string&) {
                   c.assignee_id = assignee;
                   return absl::OkStatus();
                 });
@@ -614,7 +632,7 @@ absl::StatusOr<std::pair<NoteRecord, Complaint>> ComplaintStore::AddNote(const d
   NoteRecord note{domain::NewFeedbackId(now), id, actor, body, is_public, now};
   absl::StatusOr<Complaint> c = Modify(
       pool_, scope, id, "", EventKind::kNoteAdded, actor, now,
-      [&](pqxx::work& tx, Complaint& c, std::string& detail) {
+      [&](PooledConnection& conn, pqxx::work& tx, Complaint& c, std::string& detail) {
         tx.exec_params(
             "INSERT INTO complaint_notes (id, complaint_id, author, body, visibility, "
             "created_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::timestamptz)",
@@ -635,8 +653,8 @@ absl::StatusOr<Complaint> ComplaintStore::Transition(const domain::QueueScope& s
                                                      const std::string& actor, absl::Time now) {
   return Modify(
       pool_, scope, id, etag, EventKind::kTransitioned, actor, now,
-      [&](pqxx::work& tx, Complaint& c, std::string& detail) {
-        if (absl::Status st = domain::ApplyTransition(c, to, resolution_code, ReadPolicies(tx), now);
+      [&](PooledConnection& conn, pqxx::work& tx, Complaint& c, std::string& detail) {
+        if (absl::Status st = domain::ApplyTransition(c, to, resolution_code, ReadPolicies(conn, tx), now);
             !st.ok()) {
           return st;
         }
@@ -650,10 +668,10 @@ absl::StatusOr<Complaint> ComplaintStore::Transition(const domain::QueueScope& s
         }
         return absl::OkStatus();
       },
-      [&](pqxx::work& tx, const Complaint& c) {
+      [&](PooledConnection& conn, pqxx::work& tx, const Complaint& c) {
         if (to == ComplaintStatus::kResolved) {
           // Ask the customer how the complaint was handled.
-          InsertFollowUp(tx, c, 3, now + kSurveyDelay, "resolution survey", actor, now);
+          InsertFollowUp(conn, tx, c, 3, now + kSurveyDelay, "resolution survey", actor, now);
         }
       });
 }
@@ -662,12 +680,12 @@ absl::StatusOr<Complaint> ComplaintStore::Escalate(const domain::QueueScope& sco
                                                    const std::string& reason,
                                                    const std::string& actor, absl::Time now) {
   return Modify(pool_, scope, id, etag, EventKind::kEscalated, actor, now,
-                [&](pqxx::work& tx, Complaint& c, std::string& detail) {
+                [&](PooledConnection& conn, pqxx::work& tx, Complaint& c, std::string& detail) {
                   if (c.status == ComplaintStatus::kClosed) {
                     return absl::FailedPreconditionError(
                         "id: a CLOSED complaint cannot be escalated");
                   }
-                  domain::ApplyEscalation(c, ReadPolicies(tx));
+                  domain::ApplyEscalation(c, ReadPolicies(conn, tx));
                   detail = reason;
                   return absl::OkStatus();
                 });
@@ -678,10 +696,10 @@ absl::StatusOr<FollowUpRecord> ComplaintStore::ScheduleFollowUp(const domain::Qu
     const std::string& actor, absl::Time now) {
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<FollowUpRecord> {
     pqxx::work tx(conn.get());
-    std::optional<Complaint> c = LockComplaint(tx, complaint_id);
+    std::optional<Complaint> c = LockComplaint(conn, tx, complaint_id);
     if (!c) return Missing(scope, "complaint_id", "complaint");
     if (!scope.Allows(c->queue)) return domain::QueueScope::Denied();
-    FollowUpRecord f = InsertFollowUp(tx, *c, kind, due_at, note, actor, now);
+    FollowUpRecord f = InsertFollowUp(conn, tx, *c, kind, due_at, note, actor, now);
     tx.commit();
     return f;
   });
@@ -710,8 +728,8 @@ absl::StatusOr<FollowUpRecord> ComplaintStore::CompleteFollowUp(const domain::Qu
         "UPDATE follow_ups SET status = 2, outcome = $2, completed_at = $3::timestamptz "
         "WHERE id = $1::uuid",
         f.id, outcome, PgTime(now));
-    std::optional<Complaint> c = LockComplaint(tx, f.complaint_id);
-    if (c) InsertEvent(tx, *c, *c, EventKind::kFollowUpCompleted, actor, now, f.id);
+    std::optional<Complaint> c = LockComplaint(conn, tx, f.complaint_id);
+    if (c) InsertEvent(conn, tx, *c, *c, EventKind::kFollowUpCompleted, actor, now, f.id);
     tx.commit();
     return f;
   });
@@ -776,7 +794,7 @@ absl::StatusOr<int> ChangeLockedBySystem(ConnectionPool& pool, const std::string
             " LIMIT $2 FOR UPDATE SKIP LOCKED",
         at, limit);
     if (rows.empty()) return 0;
-    const domain::SlaPolicies policies = ReadPolicies(tx);
+    const domain::SlaPolicies policies = ReadPolicies(conn, tx);
     int changed = 0;
     for (const auto& row : rows) {
       Complaint c = ComplaintFromRow(row);
@@ -784,8 +802,8 @@ absl::StatusOr<int> ChangeLockedBySystem(ConnectionPool& pool, const std::string
       const std::optional<std::string> detail = apply(c, policies);
       if (!detail) continue;
       ++c.version;
-      UpdateComplaint(tx, c);
-      InsertEvent(tx, before, c, kind, "system", now, *detail);
+      UpdateComplaint(conn, tx, c);
+      InsertEvent(conn, tx, before, c, kind, "system", now, *detail);
       ++changed;
     }
     tx.commit();

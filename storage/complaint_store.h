@@ -175,7 +175,7 @@ struct ScoreRequest {
 void InsertComplaints(PooledConnection& conn, pqxx::transaction_base& tx,
                       const std::vector<domain::Complaint>& complaints, const std::string& actor,
                       const std::vector<ScoreRequest>& follow_up_of = {});
-// The SLA policies as stored, read in `tx`.
-domain::SlaPolicies ReadPolicies(pqxx::transaction_base& tx);
+// The SLA policies as stored, read in `tx` (on `conn`).
+domain::SlaPolicies ReadPolicies(PooledConnection& conn, pqxx::transaction_base& tx);
 
 }  // namespace feedback::storage

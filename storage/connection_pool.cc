@@ -45,13 +45,21 @@ void PooledConnection::Prepare(const char* name, const char* sql) {
   }
 }
 
-void PooledConnection::LimitStatementsTo(absl::Time deadline) {
-  int64_t ms = 0;
-  if (deadline != absl::InfiniteFuture()) {
-    ms = std::clamp<int64_t>(absl::ToInt64Milliseconds(deadline - absl::Now()), 1,
-                             std::numeric_limits<int32_t>::max());
+int64_t StatementTimeoutMs(absl::Duration left) {
+  const int64_t ms = std::clamp<int64_t>(absl::ToInt64Milliseconds(left), 1,
+                                         std::numeric_limits<int32_t>::max());
+  // Rounded down to a step of at most a tenth, so calls with similar
+  // deadlines share one setting and skip the round trip that changes it.
+  for (int64_t step : {1000, 100, 10}) {
+    if (ms >= 10 * step) return ms / step * step;
   }
-  if (ms == 0 && slot_->statement_timeout_ms == 0) return;
+  return ms;
+}
+
+void PooledConnection::LimitStatementsTo(absl::Time deadline) {
+  const int64_t ms =
+      deadline == absl::InfiniteFuture() ? 0 : StatementTimeoutMs(deadline - absl::Now());
+  if (ms == slot_->statement_timeout_ms) return;
   slot_->conn->set_variable("statement_timeout", std::to_string(ms));
   slot_->statement_timeout_ms = ms;
 }

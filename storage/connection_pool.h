@@ -27,6 +27,13 @@ struct PoolOptions {
   absl::Duration reconnect_backoff = absl::Milliseconds(250);
 };
 
+// The statement_timeout for a call with `left` until its deadline: at
+// least 1 ms, rounded down to a step of at most a tenth of it (whole
+// seconds from 10 s, tenths from 1 s, hundredths from 100 ms), so it never
+// ends later than the deadline and calls with similar deadlines share one
+// setting.
+int64_t StatementTimeoutMs(absl::Duration left);
+
 class ConnectionPool;
 
 // One pooled connection, returned to the pool when destroyed. Not
@@ -45,8 +52,9 @@ class PooledConnection {
   void Prepare(const char* name, const char* sql);
 
   // Makes the statements that follow on this connection end (PostgreSQL's
-  // statement_timeout) by `deadline`; InfiniteFuture lifts the limit. Costs
-  // a round trip only when the limit changes.
+  // statement_timeout) by `deadline` (StatementTimeoutMs of what is left);
+  // InfiniteFuture lifts the limit. Costs a round trip only when the
+  // setting changes.
   void LimitStatementsTo(absl::Time deadline);
   // Marks the connection as unusable: the pool closes it instead of reusing.
   void MarkBroken() { broken_ = true; }

@@ -237,7 +237,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> PgFeedbackStore::WriteBatch(
       if (claimed.count(RequestKey(p.api_key_id, p.submission.request_id)) == 0) continue;
       std::optional<domain::Complaint> follow_up = ClosedLoopComplaint(rule_, p);
       if (!follow_up) continue;
-      if (!policies) policies = ReadPolicies(tx);
+      if (!policies) policies = ReadPolicies(conn, tx);
       domain::StartSla(*follow_up, *policies, p.received_at);
       follow_up_of.push_back({p.api_key_id, p.submission.request_id});
       outcomes[i]->follow_up_complaint_id = follow_up->id;

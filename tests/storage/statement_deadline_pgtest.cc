@@ -47,6 +47,32 @@ TEST_F(StatementDeadlineTest, AStatementIsCutOffAtTheDeadline) {
   EXPECT_EQ(*timeout, "0");
 }
 
+TEST(StatementTimeoutMs, RoundsDownByAtMostATenthAndNeverBelowOneMillisecond) {
+  EXPECT_EQ(StatementTimeoutMs(absl::Milliseconds(10056)), 10000);
+  EXPECT_EQ(StatementTimeoutMs(absl::Milliseconds(10999)), 10000);
+  EXPECT_EQ(StatementTimeoutMs(absl::Milliseconds(9999)), 9900);
+  EXPECT_EQ(StatementTimeoutMs(absl::Milliseconds(1999)), 1900);
+  EXPECT_EQ(StatementTimeoutMs(absl::Milliseconds(259)), 250);
+  EXPECT_EQ(StatementTimeoutMs(absl::Milliseconds(99)), 99);
+  EXPECT_EQ(StatementTimeoutMs(absl::Milliseconds(0)), 1);
+  EXPECT_EQ(StatementTimeoutMs(absl::Milliseconds(-5)), 1);
+  for (int ms = 1; ms < 100000; ms += 7) {
+    const int64_t t = StatementTimeoutMs(absl::Milliseconds(ms));
+    ASSERT_LE(t, ms);
+    ASSERT_GT(t * 10, ms * 9) << ms;  // less than a tenth earlier
+  }
+}
+
+TEST_F(StatementDeadlineTest, CallsWithSimilarDeadlinesShareTheSetting) {
+  for (int extra_ms : {300, 600, 900}) {
+    ScopedStatementDeadline deadline(absl::Now() + absl::Seconds(10) +
+                                     absl::Milliseconds(extra_ms));
+    absl::StatusOr<std::string> timeout = Run("SHOW statement_timeout");
+    ASSERT_TRUE(timeout.ok()) << timeout.status();
+    EXPECT_EQ(*timeout, "10s");
+  }
+}
+
 TEST_F(StatementDeadlineTest, APassedDeadlineDoesNotReachTheDatabase) {
   ScopedStatementDeadline deadline(absl::Now() - absl::Milliseconds(1));
   bool ran = false;
