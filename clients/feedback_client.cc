@@ -166,4 +166,14 @@ absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> FeedbackCli
   return response->status();
 }
 
+absl::Status FeedbackClient::WatchHealth(
+    const std::function<void(grpc::health::v1::HealthCheckResponse::ServingStatus)>& on_status) {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<grpc::health::v1::HealthCheckResponse>> reader =
+      health_->Watch(&context, grpc::health::v1::HealthCheckRequest());
+  grpc::health::v1::HealthCheckResponse response;
+  while (reader->Read(&response)) on_status(response.status());
+  return FromGrpc(reader->Finish());
+}
+
 }  // namespace feedback::clients

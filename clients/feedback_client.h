@@ -83,6 +83,12 @@ class FeedbackClient {
 
   // The server's overall health status (one attempt, no key needed).
   absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> Health();
+  // Follows the server's overall health (grpc.health.v1 Watch, no
+  // deadline): calls `on_status` with the status at once and then with each
+  // change, until the stream ends (the server went away or shut down),
+  // whose status it returns.
+  absl::Status WatchHealth(
+      const std::function<void(grpc::health::v1::HealthCheckResponse::ServingStatus)>& on_status);
 
  private:
   Connection connection_;

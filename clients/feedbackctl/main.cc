@@ -290,6 +290,10 @@ int main(int argc, char** argv) {
   survey->add_option("--csat", survey_csat, "CSAT score 1-5");
   survey->add_option("--nps", survey_nps, "NPS score 0-10");
   CLI::App* health = app.add_subcommand("health", "Print the server's health status");
+  bool health_watch = false;
+  health->add_flag("--watch", health_watch,
+                   "Follow the status instead (no deadline): one line per change, "
+                   "'<unix microseconds> <STATUS>', until the server goes away");
 
   // Complaints.
   CLI::App* complaint = app.add_subcommand("complaint", "Complaints and their workflow");
@@ -448,6 +452,21 @@ int main(int argc, char** argv) {
     if (health->parsed()) {
       options.max_attempts = 1;
       clients::FeedbackClient client(options);
+      if (health_watch) {
+        bool seen = false;
+        const absl::Status ended = client.WatchHealth(
+            [&seen](grpc::health::v1::HealthCheckResponse::ServingStatus s) {
+              seen = true;
+              std::cout << absl::ToUnixMicros(absl::Now()) << " "
+                        << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(s)
+                        << std::endl;
+            });
+        // The stream ends when the server shuts down or goes away; never
+        // having had an answer is an error.
+        if (!seen) return ExitCode(ended);
+        std::cerr << "health watch ended: " << ended.ToString() << "\n";
+        return 0;
+      }
       absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> status = client.Health();
       if (!status.ok()) return ExitCode(status.status());
       std::cout << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(*status) << "\n";

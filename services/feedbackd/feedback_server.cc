@@ -2,11 +2,11 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +19,7 @@
 #include "services/complaints/complaint_service.h"
 #include "services/complaints/watch_hub.h"
 #include "services/feedback/feedback_service.h"
+#include "services/feedbackd/health_service.h"
 #include "services/reports/reporting_service.h"
 #include "storage/report_store.h"
 #include "storage/notification_listener.h"
@@ -79,7 +80,15 @@ struct FeedbackServer::Parts {
   ReportingServiceImpl reporting_service;
   AdminServiceImpl admin_service;
   storage::NotificationListener listener;
+  // Health of the main port and of the optional plaintext health port.
+  HealthService health{ServiceNames()};
+  HealthService health_port_health{ServiceNames()};
   std::atomic<bool> serving{false};
+
+  static std::set<std::string> ServiceNames() {
+    return {v1::FeedbackService::service_full_name(), v1::ComplaintService::service_full_name(),
+            v1::ReportingService::service_full_name(), v1::AdminService::service_full_name()};
+  }
 };
 
 FeedbackServer::FeedbackServer(const ServerOptions& options)
@@ -139,7 +148,7 @@ absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
     spdlog::warn("not serving yet: {}", migrations.ToString());
   }
 
-  grpc::EnableDefaultHealthCheckService(true);
+  grpc::EnableDefaultHealthCheckService(false);  // HealthService instead
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &server->port_);
@@ -157,14 +166,15 @@ absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
   builder.RegisterService(&server->parts_->complaint_service);
   builder.RegisterService(&server->parts_->reporting_service);
   builder.RegisterService(&server->parts_->admin_service);
+  builder.RegisterService(&server->parts_->health);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("listen: cannot listen on ", options.listen));
   }
-  server->server_->GetHealthCheckService()->SetServingStatus(false);
   if (!options.health_listen.empty()) {
-    grpc::ServerBuilder health_builder;  // the default health service only
+    grpc::ServerBuilder health_builder;  // the health service only
+    health_builder.RegisterService(&server->parts_->health_port_health);
     health_builder.AddListeningPort(options.health_listen, grpc::InsecureServerCredentials(),
                                     &server->health_port_);
     server->health_server_ = health_builder.BuildAndStart();
@@ -172,7 +182,6 @@ absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
       return absl::InvalidArgumentError("health_listen: cannot listen on " +
                                         options.health_listen);
     }
-    server->health_server_->GetHealthCheckService()->SetServingStatus(false);
   }
   server->monitor_ = std::thread([s = server.get()] { s->MonitorLoop(); });
   server->sla_worker_ = std::thread([s = server.get()] { s->SlaLoop(); });
@@ -206,8 +215,8 @@ void FeedbackServer::MonitorLoop() {
       } else {
         spdlog::warn("health: NOT_SERVING: {}", status.ToString());
       }
-      server_->GetHealthCheckService()->SetServingStatus(ok);
-      if (health_server_) health_server_->GetHealthCheckService()->SetServingStatus(ok);
+      parts_->health.SetServing(ok);
+      parts_->health_port_health.SetServing(ok);
     }
     if (ok && absl::Now() >= next_prune) {
       absl::StatusOr<int64_t> pruned = parts_->store.PruneIdempotencyRecords(
@@ -266,9 +275,10 @@ void FeedbackServer::Shutdown() {
   spdlog::info("shutting down: NOT_SERVING, draining in-flight calls");
   // Health first, so load balancers stop sending at once: the monitor and the
   // SLA worker may be inside a slow database call. A shut down health service
-  // ignores the monitor's later status changes.
-  server_->GetHealthCheckService()->Shutdown();
-  if (health_server_) health_server_->GetHealthCheckService()->Shutdown();
+  // ignores the monitor's later status changes and ends its Watch streams,
+  // which would otherwise hold the drain open until its timeout.
+  parts_->health.Shutdown();
+  parts_->health_port_health.Shutdown();
   stop_monitor_.Notify();
   if (monitor_.joinable()) monitor_.join();
   if (sla_worker_.joinable()) sla_worker_.join();

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "clients/feedback_client.h"
 #include "feedback/v1/feedback_service.grpc.pb.h"
@@ -389,6 +390,49 @@ TEST_F(FeedbackServerTest, HealthFollowsTheDatabaseAndTheServerHealsByItself) {
   ASSERT_TRUE(up.ok()) << up.error_message();
   EXPECT_FALSE(response.duplicate());
   EXPECT_EQ(db_->Count("SELECT count(*) FROM feedback"), 2);
+}
+
+// A client watching health (grpc.health.v1 Watch) sees SERVING, then
+// NOT_SERVING as shutdown begins, and its stream ends with the shutdown
+// instead of holding the drain open until its 10 s timeout. Unknown service
+// names are NOT_FOUND.
+TEST_F(FeedbackServerTest, HealthWatchersSeeTheShutdownAndDoNotHoldItUp) {
+  StartServer(db_->url());
+  ASSERT_TRUE(WaitForHealth(HealthCheckResponse::SERVING));
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service("feedback.v1.FeedbackService");
+    HealthCheckResponse response;
+    ASSERT_TRUE(health->Check(&context, request, &response).ok());
+    EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+  }
+  {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service("no.such.Service");
+    HealthCheckResponse response;
+    EXPECT_EQ(health->Check(&context, request, &response).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+
+  grpc::ClientContext watch_context;
+  auto reader = health->Watch(&watch_context, grpc::health::v1::HealthCheckRequest());
+  HealthCheckResponse seen;
+  ASSERT_TRUE(reader->Read(&seen));
+  EXPECT_EQ(seen.status(), HealthCheckResponse::SERVING);
+
+  const absl::Time start = absl::Now();
+  std::thread stopper([&] { server_->Shutdown(); });
+  std::vector<HealthCheckResponse::ServingStatus> statuses;
+  while (reader->Read(&seen)) statuses.push_back(seen.status());
+  const grpc::Status ended = reader->Finish();
+  stopper.join();
+  EXPECT_TRUE(ended.ok()) << ended.error_message();
+  EXPECT_EQ(statuses, std::vector{HealthCheckResponse::NOT_SERVING});
+  // Far below the drain timeout (10 s) the stream would otherwise hold.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
 TEST_F(FeedbackServerTest, ShutdownFinishesInFlightCallsAndLosesNothingAcknowledged) {
