@@ -11,10 +11,13 @@ using grpc::health::v1::HealthCheckResponse;
 // stream once told the server is shutting down.
 class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheckResponse> {
  public:
-  explicit Watcher(HealthService& service) : service_(service) {}
+  // `known`: the watched service name is one of the server's (or "").
+  Watcher(HealthService& service, bool known) : service_(service), known_(known) {}
 
-  // Called with the service's lock held.
+  // Called with the service's lock held. A watcher of an unknown service
+  // name sees SERVICE_UNKNOWN whatever the server's status.
   void Push(HealthCheckResponse::ServingStatus status, bool finish) {
+    if (!known_) status = HealthCheckResponse::SERVICE_UNKNOWN;
     absl::MutexLock lock(&mu_);
     if (done_writing_) return;
     if (status != latest_) {
@@ -70,6 +73,7 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
   }
 
   HealthService& service_;
+  const bool known_;
   absl::Mutex mu_;
   HealthCheckResponse message_ ABSL_GUARDED_BY(mu_);
   HealthCheckResponse::ServingStatus latest_ ABSL_GUARDED_BY(mu_) =
@@ -124,15 +128,12 @@ grpc::ServerUnaryReactor* HealthService::Check(
 
 grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
     grpc::CallbackServerContext* context, const grpc::health::v1::HealthCheckRequest* request) {
-  auto* watcher = new Watcher(*this);
+  auto* watcher =
+      new Watcher(*this, request->service().empty() || services_.count(request->service()) > 0);
   absl::MutexLock lock(&mu_);
   watchers_.insert(watcher);
-  if (!request->service().empty() && services_.count(request->service()) == 0) {
-    watcher->Push(HealthCheckResponse::SERVICE_UNKNOWN, false);
-  } else {
-    watcher->Push(serving_ ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING,
-                  shut_down_);
-  }
+  watcher->Push(serving_ ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING,
+                shut_down_);
   return watcher;
 }
 

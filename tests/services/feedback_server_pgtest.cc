@@ -417,9 +417,16 @@ TEST_F(FeedbackServerTest, HealthWatchersSeeTheShutdownAndDoNotHoldItUp) {
               grpc::StatusCode::NOT_FOUND);
   }
 
+  grpc::ClientContext unknown_context;
+  grpc::health::v1::HealthCheckRequest unknown_request;
+  unknown_request.set_service("no.such.Service");
+  auto unknown = health->Watch(&unknown_context, unknown_request);
+  HealthCheckResponse seen;
+  ASSERT_TRUE(unknown->Read(&seen));
+  EXPECT_EQ(seen.status(), HealthCheckResponse::SERVICE_UNKNOWN);
+
   grpc::ClientContext watch_context;
   auto reader = health->Watch(&watch_context, grpc::health::v1::HealthCheckRequest());
-  HealthCheckResponse seen;
   ASSERT_TRUE(reader->Read(&seen));
   EXPECT_EQ(seen.status(), HealthCheckResponse::SERVING);
 
@@ -431,6 +438,11 @@ TEST_F(FeedbackServerTest, HealthWatchersSeeTheShutdownAndDoNotHoldItUp) {
   stopper.join();
   EXPECT_TRUE(ended.ok()) << ended.error_message();
   EXPECT_EQ(statuses, std::vector{HealthCheckResponse::NOT_SERVING});
+  // The unknown name stays unknown to the end.
+  std::vector<HealthCheckResponse::ServingStatus> unknown_statuses;
+  while (unknown->Read(&seen)) unknown_statuses.push_back(seen.status());
+  EXPECT_TRUE(unknown->Finish().ok());
+  EXPECT_TRUE(unknown_statuses.empty());  // SERVICE_UNKNOWN, read above, never changed
   // Far below the drain timeout (10 s) the stream would otherwise hold.
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
