@@ -37,11 +37,11 @@ std::string BucketOf(const domain::ReportQuery& q, const std::string& column) {
 }
 
 // A complaint report's group key of each row, joined as k (for FROM
-// <table>), from the row's `slot` and `assignee` expressions; kComplaintKey
-// selects it.
-std::string ComplaintKeyJoin(const domain::ReportQuery& q, const std::string& slot,
+// <table>), from the row's `bucket` and `assignee` expressions;
+// kComplaintKey selects it.
+std::string ComplaintKeyJoin(const domain::ReportQuery& q, const std::string& bucket,
                              const std::string& assignee) {
-  return ", LATERAL (SELECT " + BucketOf(q, slot) + ", " +
+  return ", LATERAL (SELECT " + bucket + ", " +
          (Has(q, domain::Dimension::kChannel) ? "channel" : "0") + ", " +
          (Has(q, domain::Dimension::kAgent) ? assignee : "''") + ", " +
          (Has(q, domain::Dimension::kQueue) ? "queue" : "''") + ", " +
@@ -112,8 +112,8 @@ SELECT report_slot(created_at), customer_id FROM complaints WHERE customer_id IS
 
 namespace {
 
-// The grouping set of feedback_daily (1 channel, 2 agent, 4 queue) that
-// answers `q`, when one does: whole local days in q's zone, at most one
+// The grouping set of feedback_daily / complaint_daily (1 channel, 2 agent,
+// 4 queue, 8 category) that answers `q`, when one does: whole local days in q's zone, at most one
 // dimension grouped by or filtered on. Whether the zone is a report zone is
 // asked of the database.
 std::optional<int> DailyDims(const domain::ReportQuery& q) {
@@ -121,7 +121,9 @@ std::optional<int> DailyDims(const domain::ReportQuery& q) {
   if (Has(q, domain::Dimension::kChannel) || !q.channels.empty()) dims |= 1;
   if (Has(q, domain::Dimension::kAgent) || !q.agent_ids.empty()) dims |= 2;
   if (Has(q, domain::Dimension::kQueue) || !q.queues.empty()) dims |= 4;
-  if (dims != 0 && dims != 1 && dims != 2 && dims != 4) return std::nullopt;
+  // Category (8) exists in the complaint rollups only.
+  if (Has(q, domain::Dimension::kCategory)) dims |= 8;
+  if (dims != 0 && dims != 1 && dims != 2 && dims != 4 && dims != 8) return std::nullopt;
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(q.time_zone, &zone)) return std::nullopt;
   auto midnight = [&](absl::Time t) {
@@ -135,6 +137,23 @@ std::string LocalDate(absl::Time t, const std::string& zone_name) {
   absl::TimeZone zone;
   absl::LoadTimeZone(zone_name, &zone);
   return absl::FormatCivilTime(absl::ToCivilDay(t, zone));
+}
+
+// The bucket of a daily row's local `day` in zone $7 ($9 is the range start,
+// the one bucket of kNone).
+std::string DailyBucket(const domain::ReportQuery& q) {
+  switch (q.bucket) {
+    case domain::Bucket::kDay: return "(day::timestamp AT TIME ZONE $7)";
+    case domain::Bucket::kWeek: return "(date_trunc('week', day::timestamp) AT TIME ZONE $7)";
+    case domain::Bucket::kMonth: return "(date_trunc('month', day::timestamp) AT TIME ZONE $7)";
+    case domain::Bucket::kNone: break;
+  }
+  return "$9::timestamptz";
+}
+
+// Whether `zone` has daily rollups.
+bool IsReportZone(pqxx::transaction_base& tx, const std::string& zone) {
+  return tx.exec_params("SELECT 1 FROM report_zones WHERE zone = $1", zone).size() == 1;
 }
 
 }  // namespace
@@ -151,19 +170,8 @@ absl::Status ReportStore::Counts(const domain::ReportQuery& q, int kind, Add add
       ", score, sum(responses)::bigint FROM feedback_rollup "
       "WHERE kind = $1 AND slot >= $2::timestamptz AND slot < $3::timestamptz" +
       FilterClause("agent_id") + "GROUP BY 1, 2, 3, 4, 5";
-  std::string daily_bucket = "$9::timestamptz";
-  switch (q.bucket) {
-    case domain::Bucket::kDay: daily_bucket = "(day::timestamp AT TIME ZONE $7)"; break;
-    case domain::Bucket::kWeek:
-      daily_bucket = "(date_trunc('week', day::timestamp) AT TIME ZONE $7)";
-      break;
-    case domain::Bucket::kMonth:
-      daily_bucket = "(date_trunc('month', day::timestamp) AT TIME ZONE $7)";
-      break;
-    case domain::Bucket::kNone: break;
-  }
   const std::string daily_sql =
-      "SELECT epoch_us(" + daily_bucket + "), " + keys +
+      "SELECT epoch_us(" + DailyBucket(q) + "), " + keys +
       ", score, sum(responses)::bigint FROM feedback_daily "
       "WHERE zone = $7 AND dims = $8 AND kind = $1 AND day >= $2::date AND day < $3::date " +
       // $9, the range start, is bound even when the bucket does not use it.
@@ -172,8 +180,7 @@ absl::Status ReportStore::Counts(const domain::ReportQuery& q, int kind, Add add
   const FilterArrays f(q);
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::Status {
     pqxx::read_transaction tx(conn.get());
-    const bool daily =
-        dims && tx.exec_params("SELECT 1 FROM report_zones WHERE zone = $1", q.time_zone).size() == 1;
+    const bool daily = dims && *dims != 8 && IsReportZone(tx, q.time_zone);
     const pqxx::result rows =
         daily ? tx.exec_params(daily_sql, kind, LocalDate(q.start, q.time_zone),
                                LocalDate(q.end, q.time_zone), f.channels, f.queues, f.agents,
@@ -211,36 +218,58 @@ absl::StatusOr<std::map<ReportKey, domain::NpsStats>> ReportStore::Nps(
 
 absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complaints(
     const domain::ReportQuery& q) {
-  const std::string counts_sql =
-      std::string("SELECT ") + kComplaintKey +
+  constexpr char kSums[] =
       ", sum(opened)::bigint, sum(resolved)::bigint, sum(reopened)::bigint, "
       "sum(escalated)::bigint, sum(fr_met)::bigint, sum(fr_missed)::bigint, "
       "sum(res_met)::bigint, sum(res_missed)::bigint, sum(rated)::bigint, "
-      "sum(satisfied)::bigint FROM complaint_rollup" +
-      ComplaintKeyJoin(q, "slot", "assignee") +
+      "sum(satisfied)::bigint FROM ";
+  // From the 15-minute slots ($2, $3 the range).
+  const std::string slot_where =
       "WHERE slot >= $2::timestamptz AND slot < $3::timestamptz AND $1::int IS NOT NULL" +
-      FilterClause("assignee") + "GROUP BY 1, 2, 3, 4, 5 HAVING sum(opened) <> 0";
-  const std::string times_sql =
-      std::string("SELECT ") + kComplaintKey +
-      ", metric, bin, sum(n)::bigint FROM complaint_time_rollup" +
-      ComplaintKeyJoin(q, "slot", "assignee") +
-      "WHERE slot >= $2::timestamptz AND slot < $3::timestamptz AND $1::int IS NOT NULL" +
-      FilterClause("assignee") + "GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0";
-  // Cohort complaints resolved at or after the end were open at the end.
+      FilterClause("assignee");
+  const std::string slot_key = ComplaintKeyJoin(q, BucketOf(q, "slot"), "assignee");
+  // From the local days of report zone $7 ($2, $3 local dates, $8 the
+  // grouping set, $9 the range start).
+  const std::string daily_where =
+      "WHERE zone = $7 AND dims = $8 AND day >= $2::date AND day < $3::date "
+      "AND $9::timestamptz IS NOT NULL AND $1::int IS NOT NULL" + FilterClause("assignee");
+  const std::string daily_key = ComplaintKeyJoin(q, DailyBucket(q), "assignee");
+  auto counts_sql = [&](bool daily) {
+    return std::string("SELECT ") + kComplaintKey + kSums +
+           (daily ? "complaint_daily" + daily_key + daily_where
+                  : "complaint_rollup" + slot_key + slot_where) +
+           "GROUP BY 1, 2, 3, 4, 5 HAVING sum(opened) <> 0";
+  };
+  auto times_sql = [&](bool daily) {
+    return std::string("SELECT ") + kComplaintKey + ", metric, bin, sum(n)::bigint FROM " +
+           (daily ? "complaint_time_daily" + daily_key + daily_where
+                  : "complaint_time_rollup" + slot_key + slot_where) +
+           "GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0";
+  };
+  // Cohort complaints resolved at or after the end were open at the end
+  // (none when the range ends now; an index range scan otherwise).
   const std::string late_sql =
       std::string("SELECT ") + kComplaintKey + ", count(*)::bigint FROM complaints" +
-      ComplaintKeyJoin(q, "report_slot(created_at)", "coalesce(assignee_id, '')") +
+      ComplaintKeyJoin(q, BucketOf(q, "report_slot(created_at)"), "coalesce(assignee_id, '')") +
       "WHERE resolved_at >= $3::timestamptz AND created_at >= $2::timestamptz "
       "AND created_at < $3::timestamptz AND $1::int IS NOT NULL" +
       FilterClause("coalesce(assignee_id, '')") + "GROUP BY 1, 2, 3, 4, 5";
+  const std::optional<int> dims = DailyDims(q);
   const FilterArrays f(q);
   return RunWithConnection(
       pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> {
         std::map<ReportKey, domain::ComplaintStats> out;
-        // One snapshot for all three reads.
+        // One snapshot for all reads.
         pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn.get());
-        for (const auto& r : tx.exec_params(counts_sql, 0, PgTime(q.start), PgTime(q.end),
-                                            f.channels, f.queues, f.agents, q.time_zone)) {
+        const bool daily = dims && IsReportZone(tx, q.time_zone);
+        auto run = [&](const std::string& sql) {
+          return daily ? tx.exec_params(sql, 0, LocalDate(q.start, q.time_zone),
+                                        LocalDate(q.end, q.time_zone), f.channels, f.queues,
+                                        f.agents, q.time_zone, *dims, PgTime(q.start))
+                       : tx.exec_params(sql, 0, PgTime(q.start), PgTime(q.end), f.channels,
+                                        f.queues, f.agents, q.time_zone);
+        };
+        for (const auto& r : run(counts_sql(daily))) {
           domain::ComplaintStats& s = out[KeyFromRow(r)];
           s.opened = r[5].as<int64_t>();
           s.resolved = r[6].as<int64_t>();
@@ -254,8 +283,7 @@ absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complai
           s.ratings_satisfied = r[14].as<int64_t>();
           s.backlog_open_at_end = s.opened - s.resolved;
         }
-        for (const auto& r : tx.exec_params(times_sql, 0, PgTime(q.start), PgTime(q.end),
-                                            f.channels, f.queues, f.agents, q.time_zone)) {
+        for (const auto& r : run(times_sql(daily))) {
           auto it = out.find(KeyFromRow(r));
           if (it == out.end()) continue;
           domain::TimeHistogram& h =
@@ -354,12 +382,22 @@ absl::StatusOr<int64_t> ReportStore::RebuildComplaintRollups() {
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
     pqxx::work tx(conn.get());
     tx.exec("LOCK TABLE complaints, feedback IN SHARE MODE");
-    tx.exec("LOCK TABLE complaint_rollup, complaint_time_rollup, customer_activity "
-            "IN EXCLUSIVE MODE");
+    tx.exec("LOCK TABLE complaint_rollup, complaint_time_rollup, complaint_daily, "
+            "complaint_time_daily, customer_activity IN EXCLUSIVE MODE");
     tx.exec("DELETE FROM complaint_rollup");
     tx.exec("DELETE FROM complaint_time_rollup");
+    tx.exec("DELETE FROM complaint_daily");
+    tx.exec("DELETE FROM complaint_time_daily");
     tx.exec("DELETE FROM customer_activity");
     int64_t rows = 0;
+    rows += static_cast<int64_t>(
+        tx.exec("INSERT INTO complaint_daily SELECT d.* FROM report_zones z, "
+                "complaint_daily_recount(z.zone) d")
+            .affected_rows());
+    rows += static_cast<int64_t>(
+        tx.exec("INSERT INTO complaint_time_daily SELECT d.* FROM report_zones z, "
+                "complaint_time_daily_recount(z.zone) d")
+            .affected_rows());
     rows += static_cast<int64_t>(
         tx.exec(std::string("INSERT INTO complaint_rollup (slot, channel, queue, category, "
                             "assignee, opened, resolved, reopened, escalated, fr_met, "
@@ -400,7 +438,18 @@ absl::StatusOr<int64_t> ReportStore::CheckComplaintRollups() {
                      "SELECT slot, channel, queue, category, assignee, metric, bin, "
                      "sum(n)::bigint FROM complaint_time_rollup GROUP BY 1, 2, 3, 4, 5, 6, 7 "
                      "HAVING sum(n) <> 0") +
-           differing(kActivityRecount, "SELECT slot, customer_id FROM customer_activity");
+           differing(kActivityRecount, "SELECT slot, customer_id FROM customer_activity") +
+           differing("SELECT d.* FROM report_zones z, complaint_daily_recount(z.zone) d",
+                     "SELECT zone, day, dims, channel, queue, category, assignee, "
+                     "sum(opened)::bigint, sum(resolved)::bigint, sum(reopened)::bigint, "
+                     "sum(escalated)::bigint, sum(fr_met)::bigint, sum(fr_missed)::bigint, "
+                     "sum(res_met)::bigint, sum(res_missed)::bigint, sum(rated)::bigint, "
+                     "sum(satisfied)::bigint FROM complaint_daily GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+                     "HAVING sum(opened) <> 0") +
+           differing("SELECT d.* FROM report_zones z, complaint_time_daily_recount(z.zone) d",
+                     "SELECT zone, day, dims, channel, queue, category, assignee, metric, bin, "
+                     "sum(n)::bigint FROM complaint_time_daily "
+                     "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(n) <> 0");
   });
 }
 
@@ -408,7 +457,8 @@ absl::StatusOr<int64_t> ReportStore::CompactComplaintRollups(int max_keys) {
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
     pqxx::work tx(conn.get());
     const int64_t removed =
-        tx.exec_params("SELECT complaint_rollup_compact($1)", max_keys)[0][0].as<int64_t>();
+        tx.exec_params("SELECT complaint_rollup_compact($1) + complaint_daily_compact($1)",
+                       max_keys)[0][0].as<int64_t>();
     tx.commit();
     return removed;
   });
@@ -421,11 +471,15 @@ absl::StatusOr<bool> ReportStore::AddReportZone(const std::string& zone) {
   }
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<bool> {
     pqxx::work tx(conn.get());
-    tx.exec("LOCK TABLE feedback IN SHARE MODE");  // writers wait while it is filled
+    // Writers wait while it is filled.
+    tx.exec("LOCK TABLE feedback, complaints IN SHARE MODE");
     const pqxx::result added = tx.exec_params(
         "INSERT INTO report_zones (zone) VALUES ($1) ON CONFLICT DO NOTHING RETURNING zone", zone);
     if (added.empty()) return false;
     tx.exec_params("INSERT INTO feedback_daily SELECT * FROM feedback_daily_recount($1)", zone);
+    tx.exec_params("INSERT INTO complaint_daily SELECT * FROM complaint_daily_recount($1)", zone);
+    tx.exec_params(
+        "INSERT INTO complaint_time_daily SELECT * FROM complaint_time_daily_recount($1)", zone);
     tx.commit();
     return true;
   });

@@ -25,6 +25,9 @@ class ComplaintReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
     FEEDBACK_REQUIRE_TEST_DATABASE(db_);
+    // Report zones besides UTC: Warsaw kept from the first complaint on,
+    // Kathmandu added to existing data (the report tests).
+    db_->Query("INSERT INTO report_zones (zone) VALUES ('Europe/Warsaw')");
     testing::GeneratorOptions o;
     o.feedback_rows = 6000;
     o.complaints = 3000;
@@ -83,9 +86,12 @@ TEST_F(ComplaintReportTest, RollupsEqualARecountAfterEveryKindOfChange) {
   db_->Query("UPDATE complaint_rollup SET opened = opened + 1 WHERE ctid = "
              "(SELECT ctid FROM complaint_rollup LIMIT 1)");
   db_->Query("DELETE FROM customer_activity WHERE ctid = (SELECT ctid FROM customer_activity LIMIT 1)");
+  db_->Query("UPDATE complaint_time_daily SET n = n + 1 WHERE ctid = "
+             "(SELECT ctid FROM complaint_time_daily WHERE zone = 'Europe/Warsaw' LIMIT 1)");
   differing = reports_->CheckComplaintRollups();
   ASSERT_TRUE(differing.ok());
-  EXPECT_EQ(*differing, 3);  // one row on each side, plus the missing activity
+  // One row on each side twice, plus the missing activity.
+  EXPECT_EQ(*differing, 5);
   ASSERT_TRUE(reports_->RebuildComplaintRollups().ok());
   differing = reports_->CheckComplaintRollups();
   ASSERT_TRUE(differing.ok());
@@ -112,6 +118,15 @@ TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
   ASSERT_GT(rows, keys);
   ASSERT_GT(time_rows, std::stoll(one(kTimeKeys)));
   const std::string sums = one(kSums);
+  const char* kDailyKeys =
+      "SELECT count(*) FROM (SELECT DISTINCT zone, dims, day, channel, queue, category, "
+      "assignee FROM complaint_daily) k";
+  const char* kTimeDailyKeys =
+      "SELECT count(*) FROM (SELECT DISTINCT zone, dims, day, channel, queue, category, "
+      "assignee, metric, bin FROM complaint_time_daily) k";
+  ASSERT_GT(std::stoll(one("SELECT count(*) FROM complaint_daily")), std::stoll(one(kDailyKeys)));
+  ASSERT_GT(std::stoll(one("SELECT count(*) FROM complaint_time_daily")),
+            std::stoll(one(kTimeDailyKeys)));
 
   int64_t removed = 0;
   for (int pass = 0; pass < 10000; ++pass) {  // small chunks: many passes
@@ -125,6 +140,8 @@ TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
   EXPECT_EQ(one("SELECT count(*) FROM complaint_rollup"), one(kRollupKeys));
   EXPECT_LE(std::stoll(one("SELECT count(*) FROM complaint_rollup")), keys);
   EXPECT_EQ(one("SELECT count(*) FROM complaint_time_rollup"), one(kTimeKeys));
+  EXPECT_EQ(one("SELECT count(*) FROM complaint_daily"), one(kDailyKeys));
+  EXPECT_EQ(one("SELECT count(*) FROM complaint_time_daily"), one(kTimeDailyKeys));
   // ... with the same sums, still equal to a recount of the complaints.
   EXPECT_EQ(one(kSums), sums);
   absl::StatusOr<int64_t> differing = reports_->CheckComplaintRollups();
@@ -135,6 +152,12 @@ TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
 TEST_F(ComplaintReportTest, ComplaintReportEqualsPlainSqlInEveryZoneAndGrouping) {
   const std::vector<std::vector<Dimension>> groupings = {
       {}, {Dimension::kChannel}, {Dimension::kAgent, Dimension::kQueue}, {Dimension::kCategory}};
+  // UTC and Warsaw were report zones from the start; Kathmandu's daily rows
+  // are filled from the complaints now. Ranges of whole local days in them
+  // grouped by one dimension read the daily rollups, the rest the slots.
+  absl::StatusOr<bool> added = reports_->AddReportZone("Asia/Kathmandu");
+  ASSERT_TRUE(added.ok()) << added.status();
+  ASSERT_TRUE(*added);
   int compared_rows = 0;
   for (const char* zone_name : kZones) {
     absl::TimeZone zone;
@@ -221,6 +244,40 @@ TEST_F(ComplaintReportTest, ComplaintReportEqualsPlainSqlInEveryZoneAndGrouping)
     }
   }
   EXPECT_GT(compared_rows, 1000);
+}
+
+TEST_F(ComplaintReportTest, WholeLocalDaysOfAReportZoneAreReadFromTheDailyRollup) {
+  absl::TimeZone warsaw;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Warsaw", &warsaw));
+  domain::ReportQuery q;
+  q.start = absl::FromCivil(absl::CivilDay(2026, 3, 2), warsaw);
+  q.end = absl::FromCivil(absl::CivilDay(2026, 4, 6), warsaw);
+  q.time_zone = "Europe/Warsaw";
+  q.bucket = Bucket::kWeek;
+  q.group_by = {Dimension::kAgent};
+  domain::ReportQuery two_dims = q;
+  two_dims.group_by = {Dimension::kAgent, Dimension::kChannel};
+  auto before = reports_->Complaints(q);
+  auto before_two = reports_->Complaints(two_dims);
+  ASSERT_TRUE(before.ok() && before_two.ok());
+  ASSERT_FALSE(before->empty());
+  ASSERT_FALSE(before_two->empty());
+  // Without the 15-minute rollups only the daily rows can answer.
+  db_->Query("DELETE FROM complaint_rollup");
+  db_->Query("DELETE FROM complaint_time_rollup");
+  auto after = reports_->Complaints(q);
+  auto after_two = reports_->Complaints(two_dims);
+  ASSERT_TRUE(after.ok() && after_two.ok());
+  ASSERT_EQ(after->size(), before->size());
+  for (auto a = after->begin(), b = before->begin(); a != after->end(); ++a, ++b) {
+    EXPECT_EQ(a->first.bucket_start, b->first.bucket_start);
+    EXPECT_EQ(a->first.agent_id, b->first.agent_id);
+    EXPECT_EQ(a->second.opened, b->second.opened);
+    EXPECT_EQ(a->second.resolved, b->second.resolved);
+    EXPECT_EQ(a->second.resolution.Percentile(0.9), b->second.resolution.Percentile(0.9));
+  }
+  // Two dimensions are summed from the slots, now empty.
+  EXPECT_TRUE(after_two->empty());
 }
 
 TEST_F(ComplaintReportTest, BacklogCountsCohortComplaintsResolvedAfterTheRange) {
