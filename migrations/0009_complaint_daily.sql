@@ -32,20 +32,23 @@ CREATE TABLE complaint_daily (
 CREATE INDEX complaint_daily_key_idx
   ON complaint_daily (zone, dims, day, channel, queue, category, assignee);
 
+-- A day's times are spread over hundreds of the 2% bins (a row per bin
+-- would be a row per complaint again), so each row holds a histogram:
+-- its non-zero bins in ascending order and their counts.
 CREATE TABLE complaint_time_daily (
-  zone      text     NOT NULL,
-  day       date     NOT NULL,
-  dims      smallint NOT NULL,
-  channel   smallint NOT NULL,
-  queue     text     NOT NULL,
-  category  text     NOT NULL,
-  assignee  text     NOT NULL,
-  metric    smallint NOT NULL,
-  bin       integer  NOT NULL,
-  n         bigint   NOT NULL
+  zone      text      NOT NULL,
+  day       date      NOT NULL,
+  dims      smallint  NOT NULL,
+  channel   smallint  NOT NULL,
+  queue     text      NOT NULL,
+  category  text      NOT NULL,
+  assignee  text      NOT NULL,
+  metric    smallint  NOT NULL,
+  bins      integer[] NOT NULL,
+  counts    bigint[]  NOT NULL
 );
 CREATE INDEX complaint_time_daily_key_idx
-  ON complaint_time_daily (zone, dims, day, channel, queue, category, assignee, metric, bin);
+  ON complaint_time_daily (zone, dims, day, channel, queue, category, assignee, metric);
 
 -- The complaints `c` (with a sign) keyed by every report zone's local day
 -- and every grouping set.
@@ -98,14 +101,17 @@ BEGIN
     WHERE (o, r, ro, e, fm, fx, rm, rx, ra, sa) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
   )
   INSERT INTO complaint_time_daily
-    (zone, day, dims, channel, queue, category, assignee, metric, bin, n)
-  SELECT zone, day, dims, k_channel, k_queue, k_category, k_assignee, m.metric,
-         time_bin(m.seconds), sum(sign)
-  FROM k CROSS JOIN LATERAL (VALUES (1::smallint, fr_seconds), (2::smallint, res_seconds))
-    AS m(metric, seconds)
-  WHERE m.seconds IS NOT NULL
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-  HAVING sum(sign) <> 0;
+    (zone, day, dims, channel, queue, category, assignee, metric, bins, counts)
+  SELECT zone, day, dims, k_channel, k_queue, k_category, k_assignee, metric,
+         array_agg(bin ORDER BY bin), array_agg(n ORDER BY bin)
+  FROM (SELECT zone, day, dims, k_channel, k_queue, k_category, k_assignee, m.metric,
+               time_bin(m.seconds) AS bin, sum(sign) AS n
+        FROM k CROSS JOIN LATERAL (VALUES (1::smallint, fr_seconds), (2::smallint, res_seconds))
+          AS m(metric, seconds)
+        WHERE m.seconds IS NOT NULL
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        HAVING sum(sign) <> 0) b
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 END
 $$;
 
@@ -143,21 +149,38 @@ $$;
 
 CREATE FUNCTION complaint_time_daily_recount(z text)
   RETURNS TABLE (zone text, day date, dims smallint, channel smallint, queue text,
-                 category text, assignee text, metric smallint, bin integer, n bigint)
+                 category text, assignee text, metric smallint, bins integer[], counts bigint[])
   LANGUAGE sql STABLE AS $$
-  SELECT z, (c.created_at AT TIME ZONE z)::date, g.dims,
-         (CASE WHEN g.dims = 1 THEN c.channel ELSE 0 END)::smallint,
-         CASE WHEN g.dims = 4 THEN c.queue ELSE '' END,
-         CASE WHEN g.dims = 8 THEN c.category ELSE '' END,
-         CASE WHEN g.dims = 2 THEN coalesce(c.assignee_id, '') ELSE '' END,
-         m.metric, time_bin(m.seconds), count(*)
-  FROM complaints c
-  CROSS JOIN (VALUES (0::smallint), (1::smallint), (2::smallint), (4::smallint), (8::smallint))
-    AS g(dims)
-  CROSS JOIN LATERAL (VALUES (1::smallint, c.first_response_seconds),
-                             (2::smallint, c.resolution_seconds)) AS m(metric, seconds)
-  WHERE m.seconds IS NOT NULL
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+  SELECT z, d, dims, ch, q, cat, a, metric, array_agg(bin ORDER BY bin), array_agg(n ORDER BY bin)
+  FROM (SELECT (c.created_at AT TIME ZONE z)::date AS d, g.dims,
+               (CASE WHEN g.dims = 1 THEN c.channel ELSE 0 END)::smallint AS ch,
+               CASE WHEN g.dims = 4 THEN c.queue ELSE '' END AS q,
+               CASE WHEN g.dims = 8 THEN c.category ELSE '' END AS cat,
+               CASE WHEN g.dims = 2 THEN coalesce(c.assignee_id, '') ELSE '' END AS a,
+               m.metric, time_bin(m.seconds) AS bin, count(*) AS n
+        FROM complaints c
+        CROSS JOIN (VALUES (0::smallint), (1::smallint), (2::smallint), (4::smallint),
+                           (8::smallint)) AS g(dims)
+        CROSS JOIN LATERAL (VALUES (1::smallint, c.first_response_seconds),
+                                   (2::smallint, c.resolution_seconds)) AS m(metric, seconds)
+        WHERE m.seconds IS NOT NULL
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) b
+  GROUP BY d, dims, ch, q, cat, a, metric
+$$;
+
+-- The stored histograms merged per key as the recount gives them.
+CREATE FUNCTION complaint_time_daily_merged()
+  RETURNS TABLE (zone text, day date, dims smallint, channel smallint, queue text,
+                 category text, assignee text, metric smallint, bins integer[], counts bigint[])
+  LANGUAGE sql STABLE AS $$
+  SELECT zone, day, dims, channel, queue, category, assignee, metric,
+         array_agg(bin ORDER BY bin), array_agg(n ORDER BY bin)
+  FROM (SELECT t.zone, t.day, t.dims, t.channel, t.queue, t.category, t.assignee, t.metric,
+               u.bin, sum(u.n)::bigint AS n
+        FROM complaint_time_daily t, unnest(t.bins, t.counts) AS u(bin, n)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+        HAVING sum(u.n) <> 0) b
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 $$;
 
 -- The statement triggers of 0006 now keep both.
@@ -208,18 +231,24 @@ CREATE FUNCTION complaint_daily_compact(max_keys integer) RETURNS bigint LANGUAG
             sum(fr_missed), sum(res_met), sum(res_missed), sum(rated), sum(satisfied))
         <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
   ), time_keys AS (
-    SELECT zone, dims, day, channel, queue, category, assignee, metric, bin
+    SELECT zone, dims, day, channel, queue, category, assignee, metric
     FROM complaint_time_daily
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING count(*) > 1 LIMIT max_keys
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING count(*) > 1 LIMIT max_keys
   ), time_gone AS (
     DELETE FROM complaint_time_daily r USING time_keys k
-    WHERE (r.zone, r.dims, r.day, r.channel, r.queue, r.category, r.assignee, r.metric, r.bin)
-        = (k.zone, k.dims, k.day, k.channel, k.queue, k.category, k.assignee, k.metric, k.bin)
+    WHERE (r.zone, r.dims, r.day, r.channel, r.queue, r.category, r.assignee, r.metric)
+        = (k.zone, k.dims, k.day, k.channel, k.queue, k.category, k.assignee, k.metric)
     RETURNING r.*
   ), time_merged AS (
     INSERT INTO complaint_time_daily
-    SELECT zone, day, dims, channel, queue, category, assignee, metric, bin, sum(n)
-    FROM time_gone GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(n) <> 0
+    SELECT zone, day, dims, channel, queue, category, assignee, metric,
+           array_agg(bin ORDER BY bin), array_agg(n ORDER BY bin)
+    FROM (SELECT g.zone, g.day, g.dims, g.channel, g.queue, g.category, g.assignee, g.metric,
+                 u.bin, sum(u.n)::bigint AS n
+          FROM time_gone g, unnest(g.bins, g.counts) AS u(bin, n)
+          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+          HAVING sum(u.n) <> 0) b
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
   )
   SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM time_gone)
 $$;

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace feedback::storage {
 
@@ -29,5 +31,10 @@ class PgArrayBuilder {
   }
   std::string out_ = "{";
 };
+
+// Parses the text form of a one-dimensional integer array ("{1,-2,3}",
+// "{}") into `out`; false (and `out` unspecified) for anything else,
+// including NULL elements.
+bool ParseIntArray(std::string_view text, std::vector<int64_t>& out);
 
 }  // namespace feedback::storage

@@ -240,11 +240,14 @@ absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complai
                   : "complaint_rollup" + slot_key + slot_where) +
            "GROUP BY 1, 2, 3, 4, 5 HAVING sum(opened) <> 0";
   };
+  // Bins and counts: one of each per row from the slots, arrays of them
+  // (one histogram) per row from the days.
   auto times_sql = [&](bool daily) {
-    return std::string("SELECT ") + kComplaintKey + ", metric, bin, sum(n)::bigint FROM " +
-           (daily ? "complaint_time_daily" + daily_key + daily_where
-                  : "complaint_time_rollup" + slot_key + slot_where) +
-           "GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0";
+    return daily ? std::string("SELECT ") + kComplaintKey +
+                       ", metric, bins, counts FROM complaint_time_daily" + daily_key + daily_where
+                 : std::string("SELECT ") + kComplaintKey +
+                       ", metric, bin, sum(n)::bigint FROM complaint_time_rollup" + slot_key +
+                       slot_where + "GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0";
   };
   // Cohort complaints resolved at or after the end were open at the end
   // (none when the range ends now; an index range scan otherwise).
@@ -283,12 +286,21 @@ absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complai
           s.ratings_satisfied = r[14].as<int64_t>();
           s.backlog_open_at_end = s.opened - s.resolved;
         }
+        std::vector<int64_t> bins, counts;
         for (const auto& r : run(times_sql(daily))) {
           auto it = out.find(KeyFromRow(r));
           if (it == out.end()) continue;
           domain::TimeHistogram& h =
               r[5].as<int>() == 1 ? it->second.first_response : it->second.resolution;
-          h.Add(r[6].as<int>(), r[7].as<int64_t>());
+          if (!daily) {
+            h.Add(r[6].as<int>(), r[7].as<int64_t>());
+            continue;
+          }
+          if (!ParseIntArray(r[6].c_str(), bins) || !ParseIntArray(r[7].c_str(), counts) ||
+              bins.size() != counts.size()) {
+            return absl::InternalError("complaint_time_daily: malformed histogram");
+          }
+          for (size_t i = 0; i < bins.size(); ++i) h.Add(static_cast<int>(bins[i]), counts[i]);
         }
         for (const auto& r : tx.exec_params(late_sql, 0, PgTime(q.start), PgTime(q.end),
                                             f.channels, f.queues, f.agents, q.time_zone)) {
@@ -447,9 +459,7 @@ absl::StatusOr<int64_t> ReportStore::CheckComplaintRollups() {
                      "sum(satisfied)::bigint FROM complaint_daily GROUP BY 1, 2, 3, 4, 5, 6, 7 "
                      "HAVING sum(opened) <> 0") +
            differing("SELECT d.* FROM report_zones z, complaint_time_daily_recount(z.zone) d",
-                     "SELECT zone, day, dims, channel, queue, category, assignee, metric, bin, "
-                     "sum(n)::bigint FROM complaint_time_daily "
-                     "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(n) <> 0");
+                     "SELECT * FROM complaint_time_daily_merged()");
   });
 }
 

@@ -36,9 +36,10 @@ class ReportStore {
   absl::StatusOr<std::map<ReportKey, domain::CsatStats>> Satisfaction(
       const domain::ReportQuery& query);
   absl::StatusOr<std::map<ReportKey, domain::NpsStats>> Nps(const domain::ReportQuery& query);
-  // The cohort of complaints created in the range, from complaint_rollup
-  // and complaint_time_rollup; the backlog also reads the (few) cohort
-  // complaints resolved after the range ended.
+  // The cohort of complaints created in the range, from complaint_daily and
+  // complaint_time_daily (whole local days of a report zone, at most one
+  // dimension) or complaint_rollup and complaint_time_rollup; the backlog
+  // also reads the cohort complaints resolved after the range ended.
   absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> Complaints(
       const domain::ReportQuery& query);
   // Per bucket (DAY, WEEK or MONTH; no grouping), from customer_activity
@@ -47,8 +48,9 @@ class ReportStore {
   absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> Retention(
       const domain::ReportQuery& query);
 
-  // Adds a report zone: feedback_daily gets that zone's local days (filled
-  // from the feedback rows now, kept by every write from then on). False
+  // Adds a report zone: feedback_daily and the complaint daily rollups get
+  // that zone's local days (filled from the rows now, kept by every write
+  // from then on). False
   // when it was one already; INVALID_ARGUMENT for an unknown zone.
   absl::StatusOr<bool> AddReportZone(const std::string& zone);
 
