@@ -10,6 +10,10 @@
 -- dimension read these; all others read the slots. Delta rows as in 0008:
 -- each statement adds one row per changed key, the monitor merges them.
 
+-- Complaint writers wait until the daily rows are filled and the triggers
+-- keep them (about a minute at 1M complaints); readers go on.
+LOCK TABLE complaints IN SHARE MODE;
+
 CREATE TABLE complaint_daily (
   zone        text     NOT NULL,
   day         date     NOT NULL,
@@ -73,9 +77,13 @@ CREATE FUNCTION complaint_daily_keys(c complaints[], s integer)
     AS g(dims)
 $$;
 
--- Adds `added` and takes away `removed` in the daily rollups.
+-- Adds `added` and takes away `removed` in the daily rollups. A caller's
+-- transaction may force generic plans (a claim does); the generic plan of
+-- this statement, sized for arrays of unknown length, costs enough to be
+-- JIT-compiled on every call (~50 ms for a one-complaint change), so JIT
+-- is off here.
 CREATE FUNCTION complaint_daily_apply(added complaints[], removed complaints[])
-  RETURNS void LANGUAGE plpgsql AS $$
+  RETURNS void LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
   WITH k AS (
     SELECT * FROM complaint_daily_keys(added, 1)
@@ -252,6 +260,10 @@ CREATE FUNCTION complaint_daily_compact(max_keys integer) RETURNS bigint LANGUAG
   )
   SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM time_gone)
 $$;
+
+-- Row estimates for the (tiny) zone list, which autovacuum may never
+-- analyze.
+ANALYZE report_zones;
 
 -- What is already there.
 INSERT INTO complaint_daily SELECT d.* FROM report_zones z, complaint_daily_recount(z.zone) d;

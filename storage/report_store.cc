@@ -486,6 +486,7 @@ absl::StatusOr<bool> ReportStore::AddReportZone(const std::string& zone) {
     const pqxx::result added = tx.exec_params(
         "INSERT INTO report_zones (zone) VALUES ($1) ON CONFLICT DO NOTHING RETURNING zone", zone);
     if (added.empty()) return false;
+    tx.exec("ANALYZE report_zones");  // the rollup triggers plan with its row count
     tx.exec_params("INSERT INTO feedback_daily SELECT * FROM feedback_daily_recount($1)", zone);
     tx.exec_params("INSERT INTO complaint_daily SELECT * FROM complaint_daily_recount($1)", zone);
     tx.exec_params(

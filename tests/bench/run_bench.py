@@ -329,7 +329,7 @@ class Bench:
                                "DIMENSION_AGENT", "agent"),
         }
         out = {}
-        for report in ("satisfaction", "nps", "complaints", "retention"):
+        for report in self.args.reports:
             for shape, (start, bucket, dim, column) in shapes.items():
                 query = {"startTime": iso(start), "endTime": iso(today), "timeZone": "UTC",
                          "bucket": bucket}
@@ -368,6 +368,7 @@ class Bench:
 
 # -- plain SQL for the reports -----------------------------------------------
 
+REPORTS = ["satisfaction", "nps", "complaints", "retention"]
 TRUNC = {"BUCKET_DAY": "day", "BUCKET_WEEK": "week", "BUCKET_MONTH": "month"}
 CHANNELS = ["CHANNEL_UNSPECIFIED", "CHANNEL_IVR", "CHANNEL_CHECKOUT", "CHANNEL_WEB",
             "CHANNEL_EMAIL", "CHANNEL_CHAT", "CHANNEL_AGENT"]
@@ -528,6 +529,8 @@ def main():
     p.add_argument("--report-feedback", type=int, default=10_000_000)
     p.add_argument("--report-complaints", type=int, default=1_000_000)
     p.add_argument("--report-repeat", type=int, default=20)
+    p.add_argument("--reports", nargs="+", default=REPORTS, choices=REPORTS,
+                   help="which reports the report scenario times")
     p.add_argument("--only", nargs="+", default=["startup", "ingest", "claims", "reports"])
     p.add_argument("--check", action="store_true",
                    help="exit 1 when a correctness check fails (rows, double claims, numbers)")
