@@ -113,9 +113,9 @@ SELECT report_slot(created_at), customer_id FROM complaints WHERE customer_id IS
 namespace {
 
 // The grouping set of feedback_daily / complaint_daily (1 channel, 2 agent,
-// 4 queue, 8 category) that answers `q`, when one does: whole local days in q's zone, at most one
-// dimension grouped by or filtered on. Whether the zone is a report zone is
-// asked of the database.
+// 4 queue, 8 category) that answers `q`, when one does: whole local days
+// in q's zone, at most one dimension grouped by or filtered on. Whether the
+// zone is a report zone is asked of the database.
 std::optional<int> DailyDims(const domain::ReportQuery& q) {
   int dims = 0;
   if (Has(q, domain::Dimension::kChannel) || !q.channels.empty()) dims |= 1;
