@@ -35,6 +35,9 @@ WHERE customer_id = $1)sql";
 
 // The retention report cannot count a customer it may not identify.
 constexpr char kEraseActivity[] = "DELETE FROM customer_activity WHERE customer_id = $1";
+// Their days and the return counts they were part of (migration 0010); the
+// complaint update above has taken them out of the complainant counts.
+constexpr char kForgetRetention[] = "SELECT retention_forget($1)";
 
 }  // namespace
 
@@ -49,6 +52,7 @@ absl::StatusOr<ErasureCounts> CustomerEraser::Erase(const std::string& customer_
     counts.complaints = static_cast<int64_t>(tx.exec_params(kEraseComplaints, customer_id).affected_rows());
     counts.feedback_rows = static_cast<int64_t>(tx.exec_params(kEraseFeedback, customer_id).affected_rows());
     tx.exec_params(kEraseActivity, customer_id);
+    tx.exec_params(kForgetRetention, customer_id);
     InsertAdminAudit(tx, actor, "erase_customer",
                      "customer_sha256:" + domain::HexEncode(domain::Sha256(customer_id)));
     tx.commit();

@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 
 #include "storage/pg_array.h"
@@ -352,26 +353,56 @@ SELECT 3, epoch_us(((c.b AT TIME ZONE $4) + $5::interval) AT TIME ZONE $4),
 FROM c LEFT JOIN a n ON n.customer_id = c.customer_id
   AND n.b = ((c.b AT TIME ZONE $4) + $5::interval) AT TIME ZONE $4
 GROUP BY 2)sql";
+  // The counts kept per local period of a report zone (migration 0010):
+  // one row per period, its complainants' returns keyed by the period
+  // after it.
+  constexpr char kCountsSql[] = R"sql(
+SELECT epoch_us(period::timestamp AT TIME ZONE $1),
+       epoch_us(retention_next($2, period)::timestamp AT TIME ZONE $1),
+       sum(active), sum(returning_customers), sum(complainants_resolved), sum(resolved_returned),
+       sum(complainants_unresolved), sum(unresolved_returned)
+FROM retention_counts
+WHERE zone = $1 AND grain = $2 AND period >= $3::date AND period < $4::date
+GROUP BY period)sql";
   const absl::Time first = domain::BucketStart(q.start, zone, q.bucket);
   const absl::Time lookback = domain::PreviousBucketStart(first, zone, q.bucket);
+  const char* grain = q.bucket == domain::Bucket::kMonth  ? "m"
+                      : q.bucket == domain::Bucket::kWeek ? "w"
+                                                          : "d";
   return RunWithConnection(
       pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> {
         pqxx::read_transaction tx(conn.get());
-        const pqxx::result rows =
-            tx.exec_params(kSql, PgTime(lookback), PgTime(q.end), unit, q.time_zone, step);
         std::map<absl::Time, int64_t> active;
         std::map<absl::Time, domain::RetentionStats> out;
-        for (const auto& r : rows) {
-          const absl::Time b = absl::FromUnixMicros(r[1].as<int64_t>());
-          switch (r[0].as<int>()) {
-            case 1: active[b] = r[2].as<int64_t>(); break;
-            case 2: out[b].returning = r[2].as<int64_t>(); break;
-            default: {
-              domain::RetentionStats& s = out[b];
-              s.complainants_resolved = r[2].as<int64_t>();
-              s.complainants_resolved_returned = r[3].as<int64_t>();
-              s.complainants_unresolved = r[4].as<int64_t>();
-              s.complainants_unresolved_returned = r[5].as<int64_t>();
+        auto complainants = [&](absl::Time b, const pqxx::row& r, int col) {
+          domain::RetentionStats& s = out[b];
+          s.complainants_resolved = r[col].as<int64_t>();
+          s.complainants_resolved_returned = r[col + 1].as<int64_t>();
+          s.complainants_unresolved = r[col + 2].as<int64_t>();
+          s.complainants_unresolved_returned = r[col + 3].as<int64_t>();
+        };
+        // Whole periods of a report zone (the last one ends at the range's
+        // end) are counted already; anything else is counted here.
+        if (domain::BucketStart(q.end, zone, q.bucket) == q.end &&
+            IsReportZone(tx, q.time_zone)) {
+          for (const auto& r : tx.exec_params(kCountsSql, q.time_zone, grain,
+                                              LocalDate(lookback, q.time_zone),
+                                              LocalDate(q.end, q.time_zone))) {
+            const absl::Time b = absl::FromUnixMicros(r[0].as<int64_t>());
+            if (const int64_t n = r[2].as<int64_t>(); n != 0) active[b] = n;
+            if (const int64_t n = r[3].as<int64_t>(); n != 0) out[b].returning = n;
+            if (r[4].as<int64_t>() + r[6].as<int64_t>() != 0) {
+              complainants(absl::FromUnixMicros(r[1].as<int64_t>()), r, 4);
+            }
+          }
+        } else {
+          for (const auto& r :
+               tx.exec_params(kSql, PgTime(lookback), PgTime(q.end), unit, q.time_zone, step)) {
+            const absl::Time b = absl::FromUnixMicros(r[1].as<int64_t>());
+            switch (r[0].as<int>()) {
+              case 1: active[b] = r[2].as<int64_t>(); break;
+              case 2: out[b].returning = r[2].as<int64_t>(); break;
+              default: complainants(b, r, 2);
             }
           }
         }
@@ -395,13 +426,23 @@ absl::StatusOr<int64_t> ReportStore::RebuildComplaintRollups() {
     pqxx::work tx(conn.get());
     tx.exec("LOCK TABLE complaints, feedback IN SHARE MODE");
     tx.exec("LOCK TABLE complaint_rollup, complaint_time_rollup, complaint_daily, "
-            "complaint_time_daily, customer_activity IN EXCLUSIVE MODE");
+            "complaint_time_daily, customer_activity, customer_days, complainant_periods, "
+            "retention_counts IN EXCLUSIVE MODE");
     tx.exec("DELETE FROM complaint_rollup");
     tx.exec("DELETE FROM complaint_time_rollup");
     tx.exec("DELETE FROM complaint_daily");
     tx.exec("DELETE FROM complaint_time_daily");
     tx.exec("DELETE FROM customer_activity");
+    tx.exec("DELETE FROM customer_days");
+    tx.exec("DELETE FROM complainant_periods");
+    tx.exec("DELETE FROM retention_counts");
     int64_t rows = 0;
+    for (const char* table : {"customer_days", "complainant_periods", "retention_counts"}) {
+      rows += static_cast<int64_t>(
+          tx.exec(absl::StrCat("INSERT INTO ", table, " SELECT d.* FROM report_zones z, ", table,
+                               "_recount(z.zone) d"))
+              .affected_rows());
+    }
     rows += static_cast<int64_t>(
         tx.exec("INSERT INTO complaint_daily SELECT d.* FROM report_zones z, "
                 "complaint_daily_recount(z.zone) d")
@@ -459,7 +500,13 @@ absl::StatusOr<int64_t> ReportStore::CheckComplaintRollups() {
                      "sum(satisfied)::bigint FROM complaint_daily GROUP BY 1, 2, 3, 4, 5, 6, 7 "
                      "HAVING sum(opened) <> 0") +
            differing("SELECT d.* FROM report_zones z, complaint_time_daily_recount(z.zone) d",
-                     "SELECT * FROM complaint_time_daily_merged()");
+                     "SELECT * FROM complaint_time_daily_merged()") +
+           differing("SELECT d.* FROM report_zones z, customer_days_recount(z.zone) d",
+                     "SELECT * FROM customer_days") +
+           differing("SELECT d.* FROM report_zones z, complainant_periods_recount(z.zone) d",
+                     "SELECT * FROM complainant_periods") +
+           differing("SELECT d.* FROM report_zones z, retention_counts_recount(z.zone) d",
+                     "SELECT * FROM retention_counts_merged()");
   });
 }
 
@@ -467,7 +514,8 @@ absl::StatusOr<int64_t> ReportStore::CompactComplaintRollups(int max_keys) {
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
     pqxx::work tx(conn.get());
     const int64_t removed =
-        tx.exec_params("SELECT complaint_rollup_compact($1) + complaint_daily_compact($1)",
+        tx.exec_params("SELECT complaint_rollup_compact($1) + complaint_daily_compact($1) + "
+                       "retention_counts_compact($1)",
                        max_keys)[0][0].as<int64_t>();
     tx.commit();
     return removed;
@@ -491,6 +539,7 @@ absl::StatusOr<bool> ReportStore::AddReportZone(const std::string& zone) {
     tx.exec_params("INSERT INTO complaint_daily SELECT * FROM complaint_daily_recount($1)", zone);
     tx.exec_params(
         "INSERT INTO complaint_time_daily SELECT * FROM complaint_time_daily_recount($1)", zone);
+    tx.exec_params("SELECT retention_fill($1)", zone);
     tx.commit();
     return true;
   });

@@ -42,9 +42,10 @@ class ReportStore {
   // also reads the cohort complaints resolved after the range ended.
   absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> Complaints(
       const domain::ReportQuery& query);
-  // Per bucket (DAY, WEEK or MONTH; no grouping), from customer_activity
-  // and the complaints filed in the range and the bucket before it. Keys
-  // are bucket starts.
+  // Per bucket (DAY, WEEK or MONTH; no grouping). Keys are bucket starts.
+  // From retention_counts when the range ends at a bucket boundary of a
+  // report zone; otherwise from customer_activity and the complaints filed
+  // in the range and the bucket before it.
   absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> Retention(
       const domain::ReportQuery& query);
 
@@ -60,7 +61,8 @@ class ReportStore {
   // How many rows of feedback_rollup and feedback_daily differ from a
   // recount of the feedback rows (0 when consistent).
   absl::StatusOr<int64_t> CheckRollup();
-  // The same for the complaint rollups and customer_activity.
+  // The same for the complaint rollups, customer_activity and the
+  // retention counts (customer_days, complainant_periods, retention_counts).
   absl::StatusOr<int64_t> RebuildComplaintRollups();
   absl::StatusOr<int64_t> CheckComplaintRollups();
   // Merges the delta rows of up to `max_keys` rollup keys (migration 0008);

@@ -2,10 +2,15 @@
 // on seeded generated data that is then changed the ways agents change it.
 #include <gtest/gtest.h>
 
+#include <pqxx/connection>
 #include <pqxx/result>
+#include <pqxx/transaction>
 
 #include <set>
+#include <thread>
 
+#include "absl/time/clock.h"
+#include "storage/customer_eraser.h"
 #include "storage/pg_format.h"
 #include "storage/report_store.h"
 #include "tests/support/data_generator.h"
@@ -88,10 +93,13 @@ TEST_F(ComplaintReportTest, RollupsEqualARecountAfterEveryKindOfChange) {
   db_->Query("DELETE FROM customer_activity WHERE ctid = (SELECT ctid FROM customer_activity LIMIT 1)");
   db_->Query("UPDATE complaint_time_daily SET counts[1] = counts[1] + 1 WHERE ctid = "
              "(SELECT ctid FROM complaint_time_daily WHERE zone = 'Europe/Warsaw' LIMIT 1)");
+  db_->Query("UPDATE retention_counts SET returning_customers = returning_customers + 1 "
+             "WHERE ctid = (SELECT ctid FROM retention_counts WHERE grain = 'w' LIMIT 1)");
+  db_->Query("DELETE FROM customer_days WHERE ctid = (SELECT ctid FROM customer_days LIMIT 1)");
   differing = reports_->CheckComplaintRollups();
   ASSERT_TRUE(differing.ok());
-  // One row on each side twice, plus the missing activity.
-  EXPECT_EQ(*differing, 5);
+  // One row on each side three times, plus the missing activity and day.
+  EXPECT_EQ(*differing, 8);
   ASSERT_TRUE(reports_->RebuildComplaintRollups().ok());
   differing = reports_->CheckComplaintRollups();
   ASSERT_TRUE(differing.ok());
@@ -127,6 +135,10 @@ TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
   ASSERT_GT(std::stoll(one("SELECT count(*) FROM complaint_daily")), std::stoll(one(kDailyKeys)));
   ASSERT_GT(std::stoll(one("SELECT count(*) FROM complaint_time_daily")),
             std::stoll(one(kTimeDailyKeys)));
+  const char* kRetentionKeys =
+      "SELECT count(*) FROM (SELECT DISTINCT zone, grain, period FROM retention_counts) k";
+  ASSERT_GT(std::stoll(one("SELECT count(*) FROM retention_counts")),
+            std::stoll(one(kRetentionKeys)));
 
   int64_t removed = 0;
   for (int pass = 0; pass < 10000; ++pass) {  // small chunks: many passes
@@ -142,6 +154,7 @@ TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
   EXPECT_EQ(one("SELECT count(*) FROM complaint_time_rollup"), one(kTimeKeys));
   EXPECT_EQ(one("SELECT count(*) FROM complaint_daily"), one(kDailyKeys));
   EXPECT_EQ(one("SELECT count(*) FROM complaint_time_daily"), one(kTimeDailyKeys));
+  EXPECT_EQ(one("SELECT count(*) FROM retention_counts"), one(kRetentionKeys));
   // ... with the same sums, still equal to a recount of the complaints.
   EXPECT_EQ(one(kSums), sums);
   absl::StatusOr<int64_t> differing = reports_->CheckComplaintRollups();
@@ -298,14 +311,20 @@ TEST_F(ComplaintReportTest, BacklogCountsCohortComplaintsResolvedAfterTheRange) 
 }
 
 TEST_F(ComplaintReportTest, RetentionEqualsASetComputationOverRawRows) {
+  // UTC, Warsaw and Kathmandu (added over existing data) are report zones:
+  // ranges ending at a bucket boundary there read retention_counts, the
+  // rest customer_activity. A Monday and the first of a month as ends give
+  // each grain both ways.
+  ASSERT_TRUE(reports_->AddReportZone("Asia/Kathmandu").ok());
   int compared = 0;
   for (const char* zone_name : kZones) {
     absl::TimeZone zone;
     ASSERT_TRUE(absl::LoadTimeZone(zone_name, &zone));
+    for (const absl::CivilDay end : {absl::CivilDay(2026, 4, 20), absl::CivilDay(2026, 5, 1)})
     for (Bucket bucket : {Bucket::kDay, Bucket::kWeek, Bucket::kMonth}) {
       domain::ReportQuery q;
       q.start = absl::FromCivil(absl::CivilDay(2026, 2, 10), zone);
-      q.end = absl::FromCivil(absl::CivilDay(2026, 4, 20), zone);
+      q.end = absl::FromCivil(end, zone);
       q.time_zone = zone_name;
       q.bucket = bucket;
       // Raw activity and complaints, bucketed by PostgreSQL, counted here.
@@ -369,7 +388,97 @@ TEST_F(ComplaintReportTest, RetentionEqualsASetComputationOverRawRows) {
       }
     }
   }
-  EXPECT_GT(compared, 300);
+  EXPECT_GT(compared, 600);
+}
+
+TEST_F(ComplaintReportTest, RetentionOfAReportZoneIsReadFromItsCounts) {
+  domain::ReportQuery q;
+  q.start = absl::FromCivil(absl::CivilDay(2026, 3, 2), absl::UTCTimeZone());
+  q.end = absl::FromCivil(absl::CivilDay(2026, 4, 27), absl::UTCTimeZone());
+  q.time_zone = "UTC";
+  q.bucket = Bucket::kWeek;
+  auto before = reports_->Retention(q);
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_EQ(before->size(), 8u);
+  db_->Query("DELETE FROM customer_activity");
+  auto after = reports_->Retention(q);
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_EQ(after->size(), before->size());
+  for (const auto& [b, s] : *before) {
+    const domain::RetentionStats& t = after->at(b);
+    EXPECT_GT(s.active, 0);
+    EXPECT_GT(s.returning, 0);
+    EXPECT_EQ(t.active, s.active);
+    EXPECT_EQ(t.previous_active, s.previous_active);
+    EXPECT_EQ(t.returning, s.returning);
+    EXPECT_EQ(t.complainants_resolved_returned, s.complainants_resolved_returned);
+    EXPECT_EQ(t.complainants_unresolved, s.complainants_unresolved);
+  }
+  // A range ending inside a week is still counted from the activity (gone).
+  q.end -= absl::Hours(24);
+  auto partial = reports_->Retention(q);
+  ASSERT_TRUE(partial.ok());
+  for (const auto& [b, s] : *partial) EXPECT_EQ(s.active, 0);
+}
+
+TEST_F(ComplaintReportTest, AnErasedCustomerLeavesTheCountsAndNoTrace) {
+  const std::string customer =
+      db_->Query("SELECT customer_id FROM complaints WHERE customer_id IS NOT NULL "
+                 "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
+          .as<std::string>();
+  CustomerEraser eraser(*pool_);
+  ASSERT_TRUE(eraser.Erase(customer, "test").ok());
+  for (const char* table : {"customer_days", "complainant_periods", "retention_customers"}) {
+    EXPECT_EQ(db_->Count(std::string("SELECT count(*) FROM ") + table +
+                         " WHERE customer_id = '" + customer + "'"),
+              0)
+        << table;
+  }
+  absl::StatusOr<int64_t> differing = reports_->CheckComplaintRollups();
+  ASSERT_TRUE(differing.ok()) << differing.status();
+  EXPECT_EQ(*differing, 0);
+}
+
+// Two writers adding neighbouring days of one customer: the second waits
+// for the first (the customer's lock), so the return between the days is
+// counted once.
+TEST_F(ComplaintReportTest, ConcurrentWritersOfOneCustomerCountItsReturnOnce) {
+  const char* kInsert =
+      "INSERT INTO feedback (id, kind, score, channel, customer_id, api_key_id, occurred_at, "
+      "received_at) VALUES (gen_random_uuid(), 1, 5, 1, 'cust-1', 1, $1, $1)";
+  pqxx::connection first(db_->url());
+  pqxx::work first_tx(first);
+  first_tx.exec_params(kInsert, "2026-06-01 10:00:00+00");
+  std::thread second([&] {
+    pqxx::connection c(db_->url());
+    pqxx::work tx(c);
+    tx.exec_params(kInsert, "2026-06-02 10:00:00+00");
+    tx.commit();
+  });
+  // The second insert is waiting on a lock before the first commits.
+  bool waiting = false;
+  for (int i = 0; i < 500 && !waiting; ++i) {
+    waiting = db_->Count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                         "AND query LIKE 'INSERT INTO feedback%'") > 0;
+    if (!waiting) absl::SleepFor(absl::Milliseconds(10));
+  }
+  first_tx.commit();
+  second.join();
+  EXPECT_TRUE(waiting);
+  domain::ReportQuery q;
+  q.start = absl::FromCivil(absl::CivilDay(2026, 6, 2), absl::UTCTimeZone());
+  q.end = q.start + absl::Hours(24);
+  q.time_zone = "UTC";
+  q.bucket = Bucket::kDay;
+  auto got = reports_->Retention(q);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ(got->begin()->second.active, 1);
+  EXPECT_EQ(got->begin()->second.previous_active, 1);
+  EXPECT_EQ(got->begin()->second.returning, 1);
+  absl::StatusOr<int64_t> differing = reports_->CheckComplaintRollups();
+  ASSERT_TRUE(differing.ok()) << differing.status();
+  EXPECT_EQ(*differing, 0);
 }
 
 }  // namespace
