@@ -3,22 +3,29 @@
 -- count distinct customers per bucket from customer_activity at report
 -- time (seconds at 10M scores); it now sums a few rows per bucket.
 --
--- For grain g ('d' day, 'w' week, 'm' month) and a period p of it:
+-- For grain g ('d' day, 'w' week, 'm' month) and a period p of it, the
+-- rows keyed (p, day) count:
 --   active                  customers active in p (a score or a complaint)
---   returning_customers     customers active in p and in the period before
+--                           whose first active local day in p is `day`
+--   returning_customers     ... of those, active in the period before too
 --   complainants_resolved   customers who filed a complaint in p, all of
---                           that period's complaints resolved now
---   resolved_returned       ... of those, active in the period after p
+--                           that period's complaints resolved now (day = p)
 --   complainants_unresolved customers with an unresolved complaint of p
---   unresolved_returned     ... of those, active in the period after p
--- Exact, not estimated: customer_days remembers which local days each
+--                           (day = p)
+--   resolved_returned       resolved complainants of p whose first active
+--   unresolved_returned     day in the period after p is `day` (likewise)
+-- Keyed by first day, the rows answer a range that ends inside a period
+-- too (the current week or month): a customer belongs to the part of the
+-- period before `end` iff their first day in it is before `end`.
+--
+-- Exact, not estimated: customer_days remembers the local days each
 -- customer was active (per report zone), complainant_periods each
 -- customer's complaints and unresolved complaints per period, and every
--- statement that changes them adds the change of the counts as a delta
--- row (merged by the monitor, as in 0008).
+-- statement that changes them adds the change of the counts as delta rows
+-- (merged by the monitor, as in 0008).
 --
 -- Two transactions adding neighbouring periods of one customer would each
--- miss the other's row and count the return twice or not at all, so every
+-- miss the other's day and count the return twice or not at all, so every
 -- change first locks the customer's row in retention_customers (in sorted
 -- order, once per statement: a batch's follow-up complaints belong to
 -- customers its scores already locked).
@@ -52,6 +59,7 @@ CREATE TABLE retention_counts (
   zone                     text   NOT NULL,
   grain                    "char" NOT NULL,
   period                   date   NOT NULL,
+  day                      date   NOT NULL,
   active                   bigint NOT NULL,
   returning_customers      bigint NOT NULL,
   complainants_resolved    bigint NOT NULL,
@@ -59,7 +67,7 @@ CREATE TABLE retention_counts (
   complainants_unresolved  bigint NOT NULL,
   unresolved_returned      bigint NOT NULL
 );
-CREATE INDEX retention_counts_key_idx ON retention_counts (zone, grain, period);
+CREATE INDEX retention_counts_key_idx ON retention_counts (zone, grain, period, day);
 
 CREATE FUNCTION retention_grains() RETURNS SETOF "char" LANGUAGE sql IMMUTABLE AS $$
   VALUES ('d'::"char"), ('w'::"char"), ('m'::"char")
@@ -77,12 +85,12 @@ CREATE FUNCTION retention_prev(g "char", p date) RETURNS date LANGUAGE sql IMMUT
   RETURN CASE g WHEN 'd' THEN p - 1 WHEN 'w' THEN p - 7
                 ELSE (p - interval '1 month')::date END;
 
--- Whether customer c was active in period p of grain g (local days of z).
-CREATE FUNCTION retention_active(z text, c text, g "char", p date) RETURNS boolean
+-- Customer c's first active local day (in z) in period p of grain g, or NULL.
+CREATE FUNCTION retention_first(z text, c text, g "char", p date) RETURNS date
   LANGUAGE sql STABLE STRICT
-  RETURN EXISTS (SELECT 1 FROM customer_days d
-                 WHERE d.zone = z AND d.customer_id = c
-                   AND d.day >= p AND d.day < retention_next(g, p));
+  RETURN (SELECT min(d.day) FROM customer_days d
+          WHERE d.customer_id = c AND d.zone = z
+            AND d.day >= p AND d.day < retention_next(g, p));
 
 -- Locks the customers' rows (creating them), in sorted order.
 CREATE FUNCTION retention_lock(customers text[]) RETURNS void LANGUAGE sql AS $$
@@ -91,8 +99,8 @@ CREATE FUNCTION retention_lock(customers text[]) RETURNS void LANGUAGE sql AS $$
   ON CONFLICT (customer_id) DO UPDATE SET customer_id = excluded.customer_id WHERE false
 $$;
 
--- Customers active at the given times (locked by the caller): their new
--- periods' counts, then their new days.
+-- Customers active at the given times (locked by the caller): the change
+-- of the counts their new days make, then the days.
 CREATE FUNCTION retention_activity_apply(customers text[], times timestamptz[])
   RETURNS void LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
@@ -103,45 +111,59 @@ BEGIN
   ), new_days AS (
     SELECT s.* FROM seen s
     WHERE NOT EXISTS (SELECT 1 FROM customer_days d
-                      WHERE (d.zone, d.customer_id, d.day) = (s.zone, s.customer_id, s.day))
+                      WHERE (d.customer_id, d.zone, d.day) = (s.customer_id, s.zone, s.day))
   ), touched AS (
-    SELECT DISTINCT n.zone, n.customer_id, g.grain, retention_period(g.grain, n.day) AS period
+    SELECT n.zone, n.customer_id, g.grain, retention_period(g.grain, n.day) AS period,
+           min(n.day) AS first_new
     FROM new_days n, retention_grains() AS g(grain)
-  ), became AS (  -- periods in which the customer was not active before
-    SELECT t.* FROM touched t WHERE NOT retention_active(t.zone, t.customer_id, t.grain, t.period)
+    GROUP BY 1, 2, 3, 4
+  ), firsts AS (
+    -- First day in the period (f) and in the one before (p), before (0)
+    -- and after (1) this statement. A new day is a new period of its own.
+    SELECT t.zone, t.customer_id, t.grain, t.period, b.f0, least(b.f0, t.first_new) AS f1,
+           b.p0, least(b.p0, tp.first_new) AS p1
+    FROM touched t
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN t.grain <> 'd' THEN retention_first(t.zone, t.customer_id, t.grain, t.period) END AS f0,
+             retention_first(t.zone, t.customer_id, t.grain, retention_prev(t.grain, t.period)) AS p0) b
+    LEFT JOIN touched tp
+      ON (tp.zone, tp.customer_id, tp.grain, tp.period)
+       = (t.zone, t.customer_id, t.grain, retention_prev(t.grain, t.period))
   ), deltas AS (
-    -- A newly active period counts once, and returns from the one before
-    -- it (active before, or newly active too) ...
-    SELECT b.zone, b.grain, b.period, 1 AS active,
-           (p.customer_id IS NOT NULL
-            OR retention_active(b.zone, b.customer_id, b.grain, retention_prev(b.grain, b.period)))::integer
-             AS returning_customers,
-           0 AS resolved_returned, 0 AS unresolved_returned
-    FROM became b
-    LEFT JOIN became p ON (p.zone, p.customer_id, p.grain, p.period)
-                        = (b.zone, b.customer_id, b.grain, retention_prev(b.grain, b.period))
+    -- The customer moves from (period, f0) to (period, f1), returning or not ...
+    SELECT zone, grain, period, f0 AS day, -1 AS active,
+           -(p0 IS NOT NULL)::integer AS returning_customers, 0 AS rr, 0 AS ur
+    FROM firsts WHERE f0 IS NOT NULL
     UNION ALL
-    -- ... the period after it (active before and not newly) now counts a
-    -- return from it ...
-    SELECT b.zone, b.grain, retention_next(b.grain, b.period), 0, 1, 0, 0
-    FROM became b
-    WHERE NOT EXISTS (SELECT 1 FROM became n
-                      WHERE (n.zone, n.customer_id, n.grain, n.period)
-                          = (b.zone, b.customer_id, b.grain, retention_next(b.grain, b.period)))
-      AND retention_active(b.zone, b.customer_id, b.grain, retention_next(b.grain, b.period))
+    SELECT zone, grain, period, f1, 1, (p1 IS NOT NULL)::integer, 0, 0 FROM firsts
     UNION ALL
-    -- ... and a complainant of the period before it has returned.
-    SELECT b.zone, b.grain, cp.period, 0, 0, (cp.unresolved = 0)::integer,
-           (cp.unresolved > 0)::integer
-    FROM became b
+    -- ... a period after a newly active one (and not new itself) now counts
+    -- the customer as returning ...
+    SELECT f.zone, f.grain, n.period, n.first, 0, 1, 0, 0
+    FROM firsts f
+    CROSS JOIN LATERAL (
+      SELECT retention_next(f.grain, f.period) AS period,
+             retention_first(f.zone, f.customer_id, f.grain, retention_next(f.grain, f.period))
+               AS first) n
+    WHERE f.f0 IS NULL AND n.first IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM touched t
+                      WHERE (t.zone, t.customer_id, t.grain, t.period)
+                          = (f.zone, f.customer_id, f.grain, n.period))
+    UNION ALL
+    -- ... and a complainant of the period before returned on day f1.
+    SELECT f.zone, f.grain, cp.period, s.day, 0, 0, s.sign * (cp.unresolved = 0)::integer,
+           s.sign * (cp.unresolved > 0)::integer
+    FROM firsts f
     JOIN complainant_periods cp
-      ON (cp.zone, cp.customer_id, cp.grain, cp.period)
-       = (b.zone, b.customer_id, b.grain, retention_prev(b.grain, b.period))
+      ON (cp.customer_id, cp.zone, cp.grain, cp.period)
+       = (f.customer_id, f.zone, f.grain, retention_prev(f.grain, f.period))
+    CROSS JOIN LATERAL (VALUES (f.f0, -1), (f.f1, 1)) AS s(day, sign)
+    WHERE s.day IS NOT NULL
   )
   INSERT INTO retention_counts
-  SELECT zone, grain, period, sum(active), sum(returning_customers), 0, sum(resolved_returned), 0,
-         sum(unresolved_returned)
-  FROM deltas GROUP BY 1, 2, 3;
+  SELECT zone, grain, period, day, sum(active), sum(returning_customers), 0, sum(rr), 0, sum(ur)
+  FROM deltas GROUP BY 1, 2, 3, 4
+  HAVING (sum(active), sum(returning_customers), sum(rr), sum(ur)) <> (0, 0, 0, 0);
 
   INSERT INTO customer_days (zone, customer_id, day)
   SELECT DISTINCT z.zone, a.c, (a.t AT TIME ZONE z.zone)::date
@@ -167,12 +189,12 @@ BEGIN
     GROUP BY 1, 2, 3, 4
   ), states AS (
     SELECT ch.*, coalesce(cp.complaints, 0) AS n0, coalesce(cp.unresolved, 0) AS u0,
-           retention_active(ch.zone, ch.customer_id, ch.grain,
-                            retention_next(ch.grain, ch.period))::integer AS returned
+           retention_first(ch.zone, ch.customer_id, ch.grain,
+                           retention_next(ch.grain, ch.period)) AS back_on
     FROM change ch
     LEFT JOIN complainant_periods cp
-      ON (cp.zone, cp.customer_id, cp.grain, cp.period)
-       = (ch.zone, ch.customer_id, ch.grain, ch.period)
+      ON (cp.customer_id, cp.zone, cp.grain, cp.period)
+       = (ch.customer_id, ch.zone, ch.grain, ch.period)
   ), stored AS (
     INSERT INTO complainant_periods (zone, customer_id, grain, period, complaints, unresolved)
     SELECT zone, customer_id, grain, period, n0 + dn, u0 + du FROM states WHERE n0 + dn > 0
@@ -181,18 +203,24 @@ BEGIN
   ), emptied AS (
     DELETE FROM complainant_periods cp USING states s
     WHERE s.n0 + s.dn <= 0
-      AND (cp.zone, cp.customer_id, cp.grain, cp.period) = (s.zone, s.customer_id, s.grain, s.period)
+      AND (cp.customer_id, cp.zone, cp.grain, cp.period) = (s.customer_id, s.zone, s.grain, s.period)
   ), deltas AS (
-    SELECT zone, grain, period, returned,
+    SELECT zone, grain, period, back_on,
            (n0 + dn > 0 AND u0 + du = 0)::integer - (n0 > 0 AND u0 = 0)::integer AS resolved,
            (u0 + du > 0)::integer - (u0 > 0)::integer AS unresolved
     FROM states
+  ), keyed AS (
+    -- Complainants under the period itself, returns under the first day back.
+    SELECT zone, grain, period, period AS day, resolved, 0 AS rr, unresolved, 0 AS ur
+    FROM deltas
+    UNION ALL
+    SELECT zone, grain, period, back_on, 0, resolved, 0, unresolved
+    FROM deltas WHERE back_on IS NOT NULL
   )
   INSERT INTO retention_counts
-  SELECT zone, grain, period, 0, 0, sum(resolved), sum(resolved * returned), sum(unresolved),
-         sum(unresolved * returned)
-  FROM deltas GROUP BY 1, 2, 3
-  HAVING (sum(resolved), sum(unresolved)) <> (0, 0);
+  SELECT zone, grain, period, day, 0, 0, sum(resolved), sum(rr), sum(unresolved), sum(ur)
+  FROM keyed GROUP BY 1, 2, 3, 4
+  HAVING (sum(resolved), sum(rr), sum(unresolved), sum(ur)) <> (0, 0, 0, 0);
 END $$;
 
 -- Forgets a customer (erasure): their periods no longer count.
@@ -200,29 +228,29 @@ CREATE FUNCTION retention_forget(c text) RETURNS void LANGUAGE plpgsql SET jit =
 BEGIN
   PERFORM retention_lock(ARRAY[c]);
   WITH periods AS (
-    SELECT DISTINCT d.zone, g.grain, retention_period(g.grain, d.day) AS period
+    SELECT d.zone, g.grain, retention_period(g.grain, d.day) AS period, min(d.day) AS first
     FROM customer_days d, retention_grains() AS g(grain)
     WHERE d.customer_id = c
+    GROUP BY 1, 2, 3
   ), deltas AS (
-    SELECT p.zone, p.grain, p.period, -1 AS active,
+    SELECT p.zone, p.grain, p.period, p.first AS day, -1 AS active,
            -(EXISTS (SELECT 1 FROM periods q
                      WHERE (q.zone, q.grain, q.period)
                          = (p.zone, p.grain, retention_prev(p.grain, p.period))))::integer
              AS returning_customers,
-           0 AS resolved_returned, 0 AS unresolved_returned
+           0 AS rr, 0 AS ur
     FROM periods p
     UNION ALL
-    SELECT p.zone, p.grain, cp.period, 0, 0, -(cp.unresolved = 0)::integer,
+    SELECT p.zone, p.grain, cp.period, p.first, 0, 0, -(cp.unresolved = 0)::integer,
            -(cp.unresolved > 0)::integer
     FROM periods p
     JOIN complainant_periods cp
-      ON (cp.zone, cp.customer_id, cp.grain, cp.period)
-       = (p.zone, c, p.grain, retention_prev(p.grain, p.period))
+      ON (cp.customer_id, cp.zone, cp.grain, cp.period)
+       = (c, p.zone, p.grain, retention_prev(p.grain, p.period))
   )
   INSERT INTO retention_counts
-  SELECT zone, grain, period, sum(active), sum(returning_customers), 0, sum(resolved_returned), 0,
-         sum(unresolved_returned)
-  FROM deltas GROUP BY 1, 2, 3;
+  SELECT zone, grain, period, day, sum(active), sum(returning_customers), 0, sum(rr), 0, sum(ur)
+  FROM deltas GROUP BY 1, 2, 3, 4;
   DELETE FROM customer_days WHERE customer_id = c;
   DELETE FROM complainant_periods WHERE customer_id = c;
   DELETE FROM retention_customers WHERE customer_id = c;
@@ -337,66 +365,73 @@ CREATE FUNCTION complainant_periods_recount(z text)
 $$;
 
 CREATE FUNCTION retention_counts_recount(z text)
-  RETURNS TABLE (zone text, grain "char", period date, active bigint, returning_customers bigint,
-                 complainants_resolved bigint, resolved_returned bigint,
-                 complainants_unresolved bigint, unresolved_returned bigint)
+  RETURNS TABLE (zone text, grain "char", period date, day date, active bigint,
+                 returning_customers bigint, complainants_resolved bigint,
+                 resolved_returned bigint, complainants_unresolved bigint,
+                 unresolved_returned bigint)
   LANGUAGE sql STABLE AS $$
   WITH member AS MATERIALIZED (
-    SELECT DISTINCT g.grain, d.customer_id, retention_period(g.grain, d.day) AS period
+    SELECT g.grain, d.customer_id, retention_period(g.grain, d.day) AS period,
+           min(d.day) AS first
     FROM customer_days_recount(z) d, retention_grains() AS g(grain)
-  ), act AS (
-    SELECT grain, period, count(*) AS active FROM member GROUP BY 1, 2
-  ), ret AS (
-    SELECT m.grain, m.period, count(*) AS returning_customers
-    FROM member m JOIN member p
+    GROUP BY 1, 2, 3
+  ), cp AS MATERIALIZED (
+    SELECT * FROM complainant_periods_recount(z)
+  ), counted AS (
+    SELECT m.grain, m.period, m.first AS day, 1 AS active,
+           (p.customer_id IS NOT NULL)::integer AS returning_customers,
+           0 AS cr, 0 AS rr, 0 AS cu, 0 AS ur
+    FROM member m
+    LEFT JOIN member p
       ON (p.grain, p.customer_id, p.period) = (m.grain, m.customer_id, retention_prev(m.grain, m.period))
-    GROUP BY 1, 2
-  ), com AS (
-    SELECT cp.grain, cp.period,
-           count(*) FILTER (WHERE cp.unresolved = 0) AS cr,
-           count(*) FILTER (WHERE cp.unresolved = 0 AND n.customer_id IS NOT NULL) AS crr,
-           count(*) FILTER (WHERE cp.unresolved > 0) AS cu,
-           count(*) FILTER (WHERE cp.unresolved > 0 AND n.customer_id IS NOT NULL) AS cur
-    FROM complainant_periods_recount(z) cp
-    LEFT JOIN member n
+    UNION ALL
+    SELECT grain, period, period, 0, 0, (unresolved = 0)::integer, 0, (unresolved > 0)::integer, 0
+    FROM cp
+    UNION ALL
+    SELECT cp.grain, cp.period, n.first, 0, 0, 0, (cp.unresolved = 0)::integer, 0,
+           (cp.unresolved > 0)::integer
+    FROM cp
+    JOIN member n
       ON (n.grain, n.customer_id, n.period) = (cp.grain, cp.customer_id, retention_next(cp.grain, cp.period))
-    GROUP BY 1, 2
   )
-  SELECT z, grain, period, coalesce(active, 0), coalesce(returning_customers, 0), coalesce(cr, 0),
-         coalesce(crr, 0), coalesce(cu, 0), coalesce(cur, 0)
-  FROM act FULL JOIN ret USING (grain, period) FULL JOIN com USING (grain, period)
+  SELECT z, grain, period, day, sum(active), sum(returning_customers), sum(cr), sum(rr), sum(cu),
+         sum(ur)
+  FROM counted GROUP BY 2, 3, 4
 $$;
 
 -- The stored counts with their delta rows summed (what a report reads).
 CREATE FUNCTION retention_counts_merged()
-  RETURNS TABLE (zone text, grain "char", period date, active bigint, returning_customers bigint,
-                 complainants_resolved bigint, resolved_returned bigint,
-                 complainants_unresolved bigint, unresolved_returned bigint)
+  RETURNS TABLE (zone text, grain "char", period date, day date, active bigint,
+                 returning_customers bigint, complainants_resolved bigint,
+                 resolved_returned bigint, complainants_unresolved bigint,
+                 unresolved_returned bigint)
   LANGUAGE sql STABLE AS $$
-  SELECT zone, grain, period, sum(active)::bigint, sum(returning_customers)::bigint,
+  SELECT zone, grain, period, day, sum(active)::bigint, sum(returning_customers)::bigint,
          sum(complainants_resolved)::bigint, sum(resolved_returned)::bigint,
          sum(complainants_unresolved)::bigint, sum(unresolved_returned)::bigint
-  FROM retention_counts GROUP BY 1, 2, 3
+  FROM retention_counts GROUP BY 1, 2, 3, 4
   HAVING (sum(active), sum(returning_customers), sum(complainants_resolved), sum(resolved_returned),
           sum(complainants_unresolved), sum(unresolved_returned)) <> (0, 0, 0, 0, 0, 0)
 $$;
 
--- Merges the delta rows of up to max_keys periods; returns the rows removed.
+-- Merges the delta rows of up to max_keys keys; returns the rows removed.
 CREATE FUNCTION retention_counts_compact(max_keys integer) RETURNS bigint LANGUAGE sql AS $$
   WITH keys AS (
-    SELECT zone, grain, period FROM retention_counts
-    GROUP BY 1, 2, 3 HAVING count(*) > 1 LIMIT max_keys
+    SELECT zone, grain, period, day FROM retention_counts
+    GROUP BY 1, 2, 3, 4 HAVING count(*) > 1 LIMIT max_keys
   ), gone AS (
     DELETE FROM retention_counts r USING keys k
-    WHERE (r.zone, r.grain, r.period) = (k.zone, k.grain, k.period)
+    WHERE (r.zone, r.grain, r.period, r.day) = (k.zone, k.grain, k.period, k.day)
     RETURNING r.*
   ), merged AS (
     INSERT INTO retention_counts
-    SELECT zone, grain, period, sum(active), sum(returning_customers), sum(complainants_resolved),
-           sum(resolved_returned), sum(complainants_unresolved), sum(unresolved_returned)
-    FROM gone GROUP BY 1, 2, 3
-    HAVING (sum(active), sum(returning_customers), sum(complainants_resolved), sum(resolved_returned),
-            sum(complainants_unresolved), sum(unresolved_returned)) <> (0, 0, 0, 0, 0, 0)
+    SELECT zone, grain, period, day, sum(active), sum(returning_customers),
+           sum(complainants_resolved), sum(resolved_returned), sum(complainants_unresolved),
+           sum(unresolved_returned)
+    FROM gone GROUP BY 1, 2, 3, 4
+    HAVING (sum(active), sum(returning_customers), sum(complainants_resolved),
+            sum(resolved_returned), sum(complainants_unresolved), sum(unresolved_returned))
+        <> (0, 0, 0, 0, 0, 0)
   )
   SELECT count(*) FROM gone
 $$;

@@ -113,6 +113,10 @@ SELECT report_slot(created_at), customer_id FROM complaints WHERE customer_id IS
 
 namespace {
 
+bool IsLocalMidnight(absl::Time t, absl::TimeZone zone) {
+  return absl::FromCivil(absl::CivilSecond(absl::ToCivilDay(t, zone)), zone) == t;
+}
+
 // The grouping set of feedback_daily / complaint_daily (1 channel, 2 agent,
 // 4 queue, 8 category) that answers `q`, when one does: whole local days
 // in q's zone, at most one dimension grouped by or filtered on. Whether the
@@ -127,10 +131,7 @@ std::optional<int> DailyDims(const domain::ReportQuery& q) {
   if (dims != 0 && dims != 1 && dims != 2 && dims != 4 && dims != 8) return std::nullopt;
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(q.time_zone, &zone)) return std::nullopt;
-  auto midnight = [&](absl::Time t) {
-    return absl::FromCivil(absl::CivilSecond(absl::ToCivilDay(t, zone)), zone) == t;
-  };
-  if (!midnight(q.start) || !midnight(q.end)) return std::nullopt;
+  if (!IsLocalMidnight(q.start, zone) || !IsLocalMidnight(q.end, zone)) return std::nullopt;
   return dims;
 }
 
@@ -353,16 +354,16 @@ SELECT 3, epoch_us(((c.b AT TIME ZONE $4) + $5::interval) AT TIME ZONE $4),
 FROM c LEFT JOIN a n ON n.customer_id = c.customer_id
   AND n.b = ((c.b AT TIME ZONE $4) + $5::interval) AT TIME ZONE $4
 GROUP BY 2)sql";
-  // The counts kept per local period of a report zone (migration 0010):
-  // one row per period, its complainants' returns keyed by the period
-  // after it.
+  // The counts kept per local period of a report zone (migration 0010),
+  // keyed by the customers' first day in it (so the last period may end
+  // at `end`); complainants' returns count in the period after theirs.
   constexpr char kCountsSql[] = R"sql(
 SELECT epoch_us(period::timestamp AT TIME ZONE $1),
        epoch_us(retention_next($2, period)::timestamp AT TIME ZONE $1),
        sum(active), sum(returning_customers), sum(complainants_resolved), sum(resolved_returned),
        sum(complainants_unresolved), sum(unresolved_returned)
 FROM retention_counts
-WHERE zone = $1 AND grain = $2 AND period >= $3::date AND period < $4::date
+WHERE zone = $1 AND grain = $2 AND period >= $3::date AND period < $4::date AND day < $4::date
 GROUP BY period)sql";
   const absl::Time first = domain::BucketStart(q.start, zone, q.bucket);
   const absl::Time lookback = domain::PreviousBucketStart(first, zone, q.bucket);
@@ -381,10 +382,9 @@ GROUP BY period)sql";
           s.complainants_unresolved = r[col + 2].as<int64_t>();
           s.complainants_unresolved_returned = r[col + 3].as<int64_t>();
         };
-        // Whole periods of a report zone (the last one ends at the range's
-        // end) are counted already; anything else is counted here.
-        if (domain::BucketStart(q.end, zone, q.bucket) == q.end &&
-            IsReportZone(tx, q.time_zone)) {
+        // Ranges of a report zone ending at a local midnight are counted
+        // already; anything else is counted here.
+        if (IsLocalMidnight(q.end, zone) && IsReportZone(tx, q.time_zone)) {
           for (const auto& r : tx.exec_params(kCountsSql, q.time_zone, grain,
                                               LocalDate(lookback, q.time_zone),
                                               LocalDate(q.end, q.time_zone))) {

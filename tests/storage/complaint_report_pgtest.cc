@@ -136,7 +136,7 @@ TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
   ASSERT_GT(std::stoll(one("SELECT count(*) FROM complaint_time_daily")),
             std::stoll(one(kTimeDailyKeys)));
   const char* kRetentionKeys =
-      "SELECT count(*) FROM (SELECT DISTINCT zone, grain, period FROM retention_counts) k";
+      "SELECT count(*) FROM (SELECT DISTINCT zone, grain, period, day FROM retention_counts) k";
   ASSERT_GT(std::stoll(one("SELECT count(*) FROM retention_counts")),
             std::stoll(one(kRetentionKeys)));
 
@@ -312,15 +312,17 @@ TEST_F(ComplaintReportTest, BacklogCountsCohortComplaintsResolvedAfterTheRange) 
 
 TEST_F(ComplaintReportTest, RetentionEqualsASetComputationOverRawRows) {
   // UTC, Warsaw and Kathmandu (added over existing data) are report zones:
-  // ranges ending at a bucket boundary there read retention_counts, the
-  // rest customer_activity. A Monday and the first of a month as ends give
-  // each grain both ways.
+  // ranges ending at a local midnight there read retention_counts, the
+  // rest customer_activity. Ends: a Monday, the first of a month (each
+  // grain ends whole in one and inside a period in the other) and a noon.
   ASSERT_TRUE(reports_->AddReportZone("Asia/Kathmandu").ok());
   int compared = 0;
   for (const char* zone_name : kZones) {
     absl::TimeZone zone;
     ASSERT_TRUE(absl::LoadTimeZone(zone_name, &zone));
-    for (const absl::CivilDay end : {absl::CivilDay(2026, 4, 20), absl::CivilDay(2026, 5, 1)})
+    for (const absl::CivilSecond end :
+         {absl::CivilSecond(2026, 4, 20), absl::CivilSecond(2026, 5, 1),
+          absl::CivilSecond(2026, 4, 20, 12)})
     for (Bucket bucket : {Bucket::kDay, Bucket::kWeek, Bucket::kMonth}) {
       domain::ReportQuery q;
       q.start = absl::FromCivil(absl::CivilDay(2026, 2, 10), zone);
@@ -388,7 +390,7 @@ TEST_F(ComplaintReportTest, RetentionEqualsASetComputationOverRawRows) {
       }
     }
   }
-  EXPECT_GT(compared, 600);
+  EXPECT_GT(compared, 900);
 }
 
 TEST_F(ComplaintReportTest, RetentionOfAReportZoneIsReadFromItsCounts) {
@@ -414,9 +416,17 @@ TEST_F(ComplaintReportTest, RetentionOfAReportZoneIsReadFromItsCounts) {
     EXPECT_EQ(t.complainants_resolved_returned, s.complainants_resolved_returned);
     EXPECT_EQ(t.complainants_unresolved, s.complainants_unresolved);
   }
-  // A range ending inside a week is still counted from the activity (gone).
+  // A range ending inside a week at midnight reads the counts too ...
   q.end -= absl::Hours(24);
   auto partial = reports_->Retention(q);
+  ASSERT_TRUE(partial.ok());
+  ASSERT_EQ(partial->size(), 8u);
+  EXPECT_EQ(partial->begin()->second.active, before->begin()->second.active);
+  EXPECT_GT(partial->rbegin()->second.active, 0);
+  EXPECT_LT(partial->rbegin()->second.active, before->rbegin()->second.active);
+  // ... one ending at noon is counted from the activity (gone).
+  q.end += absl::Hours(12);
+  partial = reports_->Retention(q);
   ASSERT_TRUE(partial.ok());
   for (const auto& [b, s] : *partial) EXPECT_EQ(s.active, 0);
 }
