@@ -364,7 +364,9 @@ CREATE FUNCTION complainant_periods_recount(z text)
   GROUP BY 1, 2, 3, 4
 $$;
 
-CREATE FUNCTION retention_counts_recount(z text)
+-- The counts of zone z from customer days and complainant periods: a
+-- recount of the raw rows, or (from_raw false) the stored ones.
+CREATE FUNCTION retention_counts_recount(z text, from_raw boolean DEFAULT true)
   RETURNS TABLE (zone text, grain "char", period date, day date, active bigint,
                  returning_customers bigint, complainants_resolved bigint,
                  resolved_returned bigint, complainants_unresolved bigint,
@@ -373,10 +375,17 @@ CREATE FUNCTION retention_counts_recount(z text)
   WITH member AS MATERIALIZED (
     SELECT g.grain, d.customer_id, retention_period(g.grain, d.day) AS period,
            min(d.day) AS first
-    FROM customer_days_recount(z) d, retention_grains() AS g(grain)
+    FROM (SELECT r.customer_id, r.day FROM customer_days_recount(z) r WHERE from_raw
+          UNION ALL
+          SELECT s.customer_id, s.day FROM customer_days s WHERE NOT from_raw AND s.zone = z) d,
+         retention_grains() AS g(grain)
     GROUP BY 1, 2, 3
   ), cp AS MATERIALIZED (
-    SELECT * FROM complainant_periods_recount(z)
+    SELECT r.customer_id, r.grain, r.period, r.unresolved
+    FROM complainant_periods_recount(z) r WHERE from_raw
+    UNION ALL
+    SELECT s.customer_id, s.grain, s.period, s.unresolved
+    FROM complainant_periods s WHERE NOT from_raw AND s.zone = z
   ), counted AS (
     SELECT m.grain, m.period, m.first AS day, 1 AS active,
            (p.customer_id IS NOT NULL)::integer AS returning_customers,
@@ -440,7 +449,7 @@ $$;
 CREATE FUNCTION retention_fill(z text) RETURNS void LANGUAGE sql AS $$
   INSERT INTO customer_days SELECT * FROM customer_days_recount(z);
   INSERT INTO complainant_periods SELECT * FROM complainant_periods_recount(z);
-  INSERT INTO retention_counts SELECT * FROM retention_counts_recount(z);
+  INSERT INTO retention_counts SELECT * FROM retention_counts_recount(z, false);
 $$;
 
 SELECT retention_fill(zone) FROM report_zones;

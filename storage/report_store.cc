@@ -5,7 +5,6 @@
 
 #include <optional>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 
 #include "storage/pg_array.h"
@@ -437,11 +436,14 @@ absl::StatusOr<int64_t> ReportStore::RebuildComplaintRollups() {
     tx.exec("DELETE FROM complainant_periods");
     tx.exec("DELETE FROM retention_counts");
     int64_t rows = 0;
-    for (const char* table : {"customer_days", "complainant_periods", "retention_counts"}) {
-      rows += static_cast<int64_t>(
-          tx.exec(absl::StrCat("INSERT INTO ", table, " SELECT d.* FROM report_zones z, ", table,
-                               "_recount(z.zone) d"))
-              .affected_rows());
+    // The counts from the days and periods just recounted.
+    for (const char* sql :
+         {"INSERT INTO customer_days SELECT d.* FROM report_zones z, customer_days_recount(z.zone) d",
+          "INSERT INTO complainant_periods SELECT d.* FROM report_zones z, "
+          "complainant_periods_recount(z.zone) d",
+          "INSERT INTO retention_counts SELECT d.* FROM report_zones z, "
+          "retention_counts_recount(z.zone, false) d"}) {
+      rows += static_cast<int64_t>(tx.exec(sql).affected_rows());
     }
     rows += static_cast<int64_t>(
         tx.exec("INSERT INTO complaint_daily SELECT d.* FROM report_zones z, "
