@@ -73,24 +73,19 @@ CREATE FUNCTION retention_grains() RETURNS SETOF "char" LANGUAGE sql IMMUTABLE A
   VALUES ('d'::"char"), ('w'::"char"), ('m'::"char")
 $$;
 
--- The period of grain g holding local day d, and its neighbours.
-CREATE FUNCTION retention_period(g "char", d date) RETURNS date LANGUAGE sql IMMUTABLE STRICT
-  RETURN CASE g WHEN 'd' THEN d
+-- The period of grain g holding local day d, and its neighbours (plain
+-- SQL expressions the planner inlines: the triggers call them per row).
+CREATE FUNCTION retention_period(g "char", d date) RETURNS date LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE g WHEN 'd' THEN d
                 WHEN 'w' THEN d - (extract(isodow FROM d)::integer - 1)
-                ELSE d - (extract(day FROM d)::integer - 1) END;
-CREATE FUNCTION retention_next(g "char", p date) RETURNS date LANGUAGE sql IMMUTABLE STRICT
-  RETURN CASE g WHEN 'd' THEN p + 1 WHEN 'w' THEN p + 7
-                ELSE (p + interval '1 month')::date END;
-CREATE FUNCTION retention_prev(g "char", p date) RETURNS date LANGUAGE sql IMMUTABLE STRICT
-  RETURN CASE g WHEN 'd' THEN p - 1 WHEN 'w' THEN p - 7
-                ELSE (p - interval '1 month')::date END;
-
--- Customer c's first active local day (in z) in period p of grain g, or NULL.
-CREATE FUNCTION retention_first(z text, c text, g "char", p date) RETURNS date
-  LANGUAGE sql STABLE STRICT
-  RETURN (SELECT min(d.day) FROM customer_days d
-          WHERE d.customer_id = c AND d.zone = z
-            AND d.day >= p AND d.day < retention_next(g, p));
+                ELSE d - (extract(day FROM d)::integer - 1) END
+$$;
+CREATE FUNCTION retention_next(g "char", p date) RETURNS date LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE g WHEN 'd' THEN p + 1 WHEN 'w' THEN p + 7 ELSE (p + interval '1 month')::date END
+$$;
+CREATE FUNCTION retention_prev(g "char", p date) RETURNS date LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE g WHEN 'd' THEN p - 1 WHEN 'w' THEN p - 7 ELSE (p - interval '1 month')::date END
+$$;
 
 -- Locks the customers' rows (creating them), in sorted order.
 CREATE FUNCTION retention_lock(customers text[]) RETURNS void LANGUAGE sql AS $$
@@ -124,8 +119,13 @@ BEGIN
            b.p0, least(b.p0, tp.first_new) AS p1
     FROM touched t
     CROSS JOIN LATERAL (
-      SELECT CASE WHEN t.grain <> 'd' THEN retention_first(t.zone, t.customer_id, t.grain, t.period) END AS f0,
-             retention_first(t.zone, t.customer_id, t.grain, retention_prev(t.grain, t.period)) AS p0) b
+      SELECT CASE WHEN t.grain <> 'd' THEN
+               (SELECT min(d.day) FROM customer_days d
+                WHERE d.customer_id = t.customer_id AND d.zone = t.zone
+                  AND d.day >= t.period AND d.day < retention_next(t.grain, t.period)) END AS f0,
+             (SELECT min(d.day) FROM customer_days d
+              WHERE d.customer_id = t.customer_id AND d.zone = t.zone
+                AND d.day >= retention_prev(t.grain, t.period) AND d.day < t.period) AS p0) b
     LEFT JOIN touched tp
       ON (tp.zone, tp.customer_id, tp.grain, tp.period)
        = (t.zone, t.customer_id, t.grain, retention_prev(t.grain, t.period))
@@ -143,8 +143,10 @@ BEGIN
     FROM firsts f
     CROSS JOIN LATERAL (
       SELECT retention_next(f.grain, f.period) AS period,
-             retention_first(f.zone, f.customer_id, f.grain, retention_next(f.grain, f.period))
-               AS first) n
+             (SELECT min(d.day) FROM customer_days d
+              WHERE d.customer_id = f.customer_id AND d.zone = f.zone
+                AND d.day >= retention_next(f.grain, f.period)
+                AND d.day < retention_next(f.grain, retention_next(f.grain, f.period))) AS first) n
     WHERE f.f0 IS NULL AND n.first IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM touched t
                       WHERE (t.zone, t.customer_id, t.grain, t.period)
@@ -189,8 +191,10 @@ BEGIN
     GROUP BY 1, 2, 3, 4
   ), states AS (
     SELECT ch.*, coalesce(cp.complaints, 0) AS n0, coalesce(cp.unresolved, 0) AS u0,
-           retention_first(ch.zone, ch.customer_id, ch.grain,
-                           retention_next(ch.grain, ch.period)) AS back_on
+           (SELECT min(d.day) FROM customer_days d
+            WHERE d.customer_id = ch.customer_id AND d.zone = ch.zone
+              AND d.day >= retention_next(ch.grain, ch.period)
+              AND d.day < retention_next(ch.grain, retention_next(ch.grain, ch.period))) AS back_on
     FROM change ch
     LEFT JOIN complainant_periods cp
       ON (cp.customer_id, cp.zone, cp.grain, cp.period)
