@@ -43,7 +43,7 @@ class ReportStore {
   absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> Complaints(
       const domain::ReportQuery& query);
   // Per bucket (DAY, WEEK or MONTH; no grouping). Keys are bucket starts.
-  // From retention_counts when the range ends at a bucket boundary of a
+  // From retention_counts when the range ends at a local midnight of a
   // report zone; otherwise from customer_activity and the complaints filed
   // in the range and the bucket before it.
   absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> Retention(
