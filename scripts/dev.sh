@@ -121,18 +121,21 @@ pg_stop() {
 
 # A directory the postgres user can reach: under .local/ when it can enter
 # the checkout, otherwise a private one under /var/tmp linked from .local/.
+# Printed as the real path: the postgres user may not pass through the
+# link's own directory (a checkout under /root).
 dev_pg_dir() {
   mkdir -p "$LOCAL"
-  if [ -L "$LOCAL/pg" ] || [ -d "$LOCAL/pg" ]; then
-    echo "$LOCAL/pg"; return
+  if [ ! -L "$LOCAL/pg" ] && [ ! -d "$LOCAL/pg" ]; then
+    if runuser -u postgres -- test -x "$LOCAL"; then
+      mkdir -p "$LOCAL/pg"
+    else
+      ln -s "$(mktemp -d /var/tmp/feedback-dev-pg.XXXXXX)" "$LOCAL/pg"
+    fi
   fi
-  if runuser -u postgres -- test -x "$LOCAL"; then
-    mkdir -p "$LOCAL/pg"
-  else
-    ln -s "$(mktemp -d /var/tmp/feedback-dev-pg.XXXXXX)" "$LOCAL/pg"
-  fi
+  # A link left by a cleaned /var/tmp points nowhere: make its target again.
+  [ -d "$LOCAL/pg/" ] || mkdir -p "$(readlink -m "$LOCAL/pg")"
   chown postgres:postgres "$(readlink -f "$LOCAL/pg")"
-  echo "$LOCAL/pg"
+  readlink -f "$LOCAL/pg"
 }
 
 feedbackd_running() {
@@ -245,7 +248,7 @@ cmd_stop_server() {
 
 cmd_down() {
   cmd_stop_server
-  [ -e "$LOCAL/pg" ] && pg_stop "$LOCAL/pg/data"
+  [ -e "$LOCAL/pg" ] && pg_stop "$(readlink -f "$LOCAL/pg")/data"
   log "stopped"
 }
 
