@@ -94,8 +94,9 @@ CREATE FUNCTION retention_lock(customers text[]) RETURNS void LANGUAGE sql AS $$
   ON CONFLICT (customer_id) DO UPDATE SET customer_id = excluded.customer_id WHERE false
 $$;
 
--- Customers active at the given times (locked by the caller): the change
--- of the counts their new days make, then the days.
+-- Customers active at the given times (locked by the caller): their new
+-- days and the change of the counts those make. One statement: every part
+-- of it reads the days as they were before it.
 CREATE FUNCTION retention_activity_apply(customers text[], times timestamptz[])
   RETURNS void LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
@@ -107,6 +108,8 @@ BEGIN
     SELECT s.* FROM seen s
     WHERE NOT EXISTS (SELECT 1 FROM customer_days d
                       WHERE (d.customer_id, d.zone, d.day) = (s.customer_id, s.zone, s.day))
+  ), stored AS (
+    INSERT INTO customer_days (zone, customer_id, day) SELECT zone, customer_id, day FROM new_days
   ), touched AS (
     SELECT n.zone, n.customer_id, g.grain, retention_period(g.grain, n.day) AS period,
            min(n.day) AS first_new
@@ -166,12 +169,6 @@ BEGIN
   SELECT zone, grain, period, day, sum(active), sum(returning_customers), 0, sum(rr), 0, sum(ur)
   FROM deltas GROUP BY 1, 2, 3, 4
   HAVING (sum(active), sum(returning_customers), sum(rr), sum(ur)) <> (0, 0, 0, 0);
-
-  INSERT INTO customer_days (zone, customer_id, day)
-  SELECT DISTINCT z.zone, a.c, (a.t AT TIME ZONE z.zone)::date
-  FROM unnest(customers, times) AS a(c, t), report_zones z
-  WHERE a.c IS NOT NULL AND a.t IS NOT NULL
-  ON CONFLICT DO NOTHING;
 END $$;
 
 -- Complaints counted in (sign +1) or out (-1) of their customers'
