@@ -37,17 +37,31 @@ void Release(const void* sync) { __tsan_release(const_cast<void*>(sync)); }
 
 // Abseil evaluates a Condition with the mutex held, in the waiting thread
 // or in whichever thread unlocks; neither passes through the functions
-// below. Wrapping the Condition gives each evaluation its edges.
+// below. Wrapping the Condition gives each evaluation its edges: the
+// waiter publishes the wrapper (and the Condition it points to, both on
+// its stack) before handing it to Abseil, an evaluating thread takes that
+// edge before reading them, and the mutex's edges around the evaluation
+// cover the state the Condition reads.
 struct Watched {
   const absl::Condition* cond;
   const absl::Mutex* mu;
 };
 
-bool EvalWatched(Watched* w) {
+bool EvalWatched(void* arg) {
+  Acquire(arg);
+  const auto* w = static_cast<const Watched*>(arg);
   Acquire(w->mu);
   const bool met = w->cond->Eval();
   Release(w->mu);
   return met;
+}
+
+// The wrapping Condition is built by Abseil's own (out-of-line) void*
+// constructor, so that its fields are written and read inside the library
+// only; the Watched it points to is published by Release(&w).
+absl::Condition WatchedCondition(Watched* w) {
+  Release(w);
+  return absl::Condition(&EvalWatched, static_cast<void*>(w));
 }
 
 }  // namespace
@@ -98,7 +112,7 @@ void absl::Mutex::LockWhen(const Condition& cond) {
   static auto real =
       Real<void (*)(Mutex*, const Condition&)>(ABSL_SYM("5Mutex8LockWhenERKNS0_9ConditionE"));
   Watched w{&cond, this};
-  real(this, absl::Condition(&EvalWatched, &w));
+  real(this, WatchedCondition(&w));
   Acquire(this);
 }
 
@@ -106,7 +120,7 @@ void absl::Mutex::ReaderLockWhen(const Condition& cond) {
   static auto real = Real<void (*)(Mutex*, const Condition&)>(
       ABSL_SYM("5Mutex14ReaderLockWhenERKNS0_9ConditionE"));
   Watched w{&cond, this};
-  real(this, absl::Condition(&EvalWatched, &w));
+  real(this, WatchedCondition(&w));
   Acquire(this);
 }
 
@@ -114,7 +128,7 @@ bool absl::Mutex::LockWhenWithTimeout(const Condition& cond, absl::Duration time
   static auto real = Real<bool (*)(Mutex*, const Condition&, absl::Duration)>(
       ABSL_SYM("5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE"));
   Watched w{&cond, this};
-  const bool met = real(this, absl::Condition(&EvalWatched, &w), timeout);
+  const bool met = real(this, WatchedCondition(&w), timeout);
   Acquire(this);
   return met;
 }
@@ -123,7 +137,7 @@ bool absl::Mutex::LockWhenWithDeadline(const Condition& cond, absl::Time deadlin
   static auto real = Real<bool (*)(Mutex*, const Condition&, absl::Time)>(
       ABSL_SYM("5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE"));
   Watched w{&cond, this};
-  const bool met = real(this, absl::Condition(&EvalWatched, &w), deadline);
+  const bool met = real(this, WatchedCondition(&w), deadline);
   Acquire(this);
   return met;
 }
@@ -134,7 +148,7 @@ void absl::Mutex::Await(const Condition& cond) {
       Real<void (*)(Mutex*, const Condition&)>(ABSL_SYM("5Mutex5AwaitERKNS0_9ConditionE"));
   Release(this);
   Watched w{&cond, this};
-  real(this, absl::Condition(&EvalWatched, &w));
+  real(this, WatchedCondition(&w));
   Acquire(this);
 }
 
@@ -143,7 +157,7 @@ bool absl::Mutex::AwaitWithTimeout(const Condition& cond, absl::Duration timeout
       ABSL_SYM("5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE"));
   Release(this);
   Watched w{&cond, this};
-  const bool met = real(this, absl::Condition(&EvalWatched, &w), timeout);
+  const bool met = real(this, WatchedCondition(&w), timeout);
   Acquire(this);
   return met;
 }
@@ -153,7 +167,7 @@ bool absl::Mutex::AwaitWithDeadline(const Condition& cond, absl::Time deadline) 
       ABSL_SYM("5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE"));
   Release(this);
   Watched w{&cond, this};
-  const bool met = real(this, absl::Condition(&EvalWatched, &w), deadline);
+  const bool met = real(this, WatchedCondition(&w), deadline);
   Acquire(this);
   return met;
 }
