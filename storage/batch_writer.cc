@@ -7,60 +7,20 @@
 namespace feedback::storage {
 
 BatchWriter::BatchWriter(FeedbackStore& store, BatchWriterOptions options)
-    : store_(store), options_(options) {
-  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Run(); });
-}
+    : store_(store),
+      queue_(BatchQueueOptions{options.queue_capacity, options.max_batch, options.threads},
+             "write queue", [this](std::vector<WriteJob>& jobs) { WriteOne(jobs); }) {}
 
 BatchWriter::~BatchWriter() { Stop(); }
 
-absl::Status BatchWriter::Enqueue(std::vector<WriteJob>& jobs) {
-  absl::MutexLock lock(&mu_);
-  if (stopping_) return absl::UnavailableError("server is shutting down");
-  if (queue_.size() + jobs.size() > options_.queue_capacity) {
-    return absl::ResourceExhaustedError("server overloaded: write queue full, retry later");
-  }
-  for (WriteJob& job : jobs) queue_.push_back(std::move(job));
-  jobs.clear();
-  return absl::OkStatus();
-}
+absl::Status BatchWriter::Enqueue(std::vector<WriteJob>& jobs) { return queue_.Enqueue(jobs); }
 
-void BatchWriter::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_ && threads_.empty()) return;
-    stopping_ = true;
-  }
-  for (std::thread& t : threads_) {
-    if (t.joinable()) t.join();
-  }
-  threads_.clear();
-}
+void BatchWriter::Stop() { queue_.Stop(); }
 
-void BatchWriter::Run() {
+void BatchWriter::WriteOne(std::vector<WriteJob>& jobs) const {
   std::vector<PendingSubmit> submits;
-  std::vector<Done> dones;
-  for (;;) {
-    {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !queue_.empty() || stopping_;
-      };
-      mu_.Await(absl::Condition(&ready));
-      if (queue_.empty()) return;  // stopping and drained
-      const size_t n = std::min(queue_.size(), options_.max_batch);
-      for (size_t i = 0; i < n; ++i) {
-        submits.push_back(std::move(queue_.front().submit));
-        dones.push_back(std::move(queue_.front().done));
-        queue_.pop_front();
-      }
-    }
-    WriteOne(submits, dones);
-    submits.clear();
-    dones.clear();
-  }
-}
-
-void BatchWriter::WriteOne(const std::vector<PendingSubmit>& submits, std::vector<Done>& dones) {
+  submits.reserve(jobs.size());
+  for (WriteJob& job : jobs) submits.push_back(std::move(job.submit));
   absl::StatusOr<std::vector<SubmitOutcome>> outcomes = store_.WriteBatch(submits);
   if (!outcomes.ok() &&
       (absl::IsAborted(outcomes.status()) || absl::IsUnavailable(outcomes.status()))) {
@@ -78,7 +38,8 @@ void BatchWriter::WriteOne(const std::vector<PendingSubmit>& submits, std::vecto
     for (size_t i = 0; i < submits.size(); ++i) {
       absl::StatusOr<std::vector<SubmitOutcome>> single =
           store_.WriteBatch(std::span<const PendingSubmit>(&submits[i], 1));
-      std::move(dones[i])(single.ok() ? std::move((*single)[0]) : SubmitOutcome(single.status()));
+      std::move(jobs[i].done)(single.ok() ? std::move((*single)[0])
+                                          : SubmitOutcome(single.status()));
     }
     return;
   }
@@ -87,10 +48,10 @@ void BatchWriter::WriteOne(const std::vector<PendingSubmit>& submits, std::vecto
                                      ? outcomes.status()
                                      : absl::UnavailableError(outcomes.status().message());
     spdlog::warn("batch of {} not written: {}", submits.size(), failure.ToString());
-    for (Done& done : dones) std::move(done)(failure);
+    for (WriteJob& job : jobs) std::move(job.done)(failure);
     return;
   }
-  for (size_t i = 0; i < dones.size(); ++i) std::move(dones[i])(std::move((*outcomes)[i]));
+  for (size_t i = 0; i < jobs.size(); ++i) std::move(jobs[i].done)(std::move((*outcomes)[i]));
 }
 
 }  // namespace feedback::storage

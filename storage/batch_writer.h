@@ -1,14 +1,11 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
-#include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "storage/batch_queue.h"
 #include "storage/feedback_store.h"
 
 namespace feedback::storage {
@@ -49,17 +46,11 @@ class BatchWriter {
   void Stop();
 
  private:
-  using Done = absl::AnyInvocable<void(SubmitOutcome) &&>;
-  void Run();
-  // Writes one batch and reports outcome i to dones[i].
-  void WriteOne(const std::vector<PendingSubmit>& submits, std::vector<Done>& dones);
+  // Writes one batch and reports each job's outcome.
+  void WriteOne(std::vector<WriteJob>& jobs) const;
 
   FeedbackStore& store_;
-  const BatchWriterOptions options_;
-  absl::Mutex mu_;
-  std::deque<WriteJob> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
+  BatchQueue<WriteJob> queue_;  // last: its threads call WriteOne
 };
 
 }  // namespace feedback::storage

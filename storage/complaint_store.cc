@@ -4,7 +4,12 @@
 #include <pqxx/result>
 #include <pqxx/transaction>
 
+#include <algorithm>
+#include <array>
+#include <map>
 #include <set>
+#include <span>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -68,27 +73,41 @@ INSERT INTO complaint_events (complaint_id, queue, kind, actor, occurred_at, bef
 SELECT id, queue, 1, $19, created_at, '{}', after, source FROM t)sql";
 
 // Statements of the agents' hot path, prepared once per connection.
-constexpr char kUpdateComplaint[] = "complaint_update";
-constexpr char kInsertEvent[] = "complaint_event_insert";
+constexpr char kUpdateComplaints[] = "complaints_update";
+constexpr char kInsertEvents[] = "complaint_events_insert";
 constexpr char kLockComplaint[] = "complaint_lock";
 constexpr char kClaimNext[] = "complaint_claim_next";
 constexpr char kReadPolicies[] = "sla_policies_read";
 
-constexpr char kUpdateComplaintSql[] = R"sql(
-UPDATE complaints SET status = $2, priority = $3, queue = $4, category = $5,
-  assignee_id = NULLIF($6, ''), updated_at = $7::timestamptz,
-  first_response_at = NULLIF($8, '')::timestamptz, resolved_at = NULLIF($9, '')::timestamptz,
-  closed_at = NULLIF($10, '')::timestamptz, first_response_due_at = $11::timestamptz,
-  resolution_due_at = $12::timestamptz, sla_paused = $13,
-  paused_at = NULLIF($14, '')::timestamptz, paused_business_seconds = $15,
-  first_response_breached = $16, resolution_breached = $17, escalation_level = $18,
-  reopen_count = $19, resolution_code = NULLIF($20, ''), version = $21,
-  first_response_seconds = NULLIF($22, '')::bigint, resolution_seconds = NULLIF($23, '')::bigint
-WHERE id = $1::uuid)sql";
+// Complaints written back and their events: one statement for any number,
+// so a batch of claims fires the complaint triggers once.
+constexpr char kUpdateComplaintsSql[] = R"sql(
+UPDATE complaints c SET status = u.status, priority = u.priority, queue = u.queue,
+  category = u.category, assignee_id = u.assignee_id, updated_at = u.updated_at,
+  first_response_at = u.first_response_at, resolved_at = u.resolved_at, closed_at = u.closed_at,
+  first_response_due_at = u.first_response_due_at, resolution_due_at = u.resolution_due_at,
+  sla_paused = u.sla_paused, paused_at = u.paused_at,
+  paused_business_seconds = u.paused_business_seconds,
+  first_response_breached = u.first_response_breached,
+  resolution_breached = u.resolution_breached, escalation_level = u.escalation_level,
+  reopen_count = u.reopen_count, resolution_code = u.resolution_code, version = u.version,
+  first_response_seconds = u.first_response_seconds, resolution_seconds = u.resolution_seconds
+FROM unnest($1::uuid[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[],
+            $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[],
+            $11::timestamptz[], $12::timestamptz[], $13::boolean[], $14::timestamptz[],
+            $15::bigint[], $16::boolean[], $17::boolean[], $18::integer[], $19::integer[],
+            $20::text[], $21::bigint[], $22::bigint[], $23::bigint[])
+  AS u(id, status, priority, queue, category, assignee_id, updated_at, first_response_at,
+       resolved_at, closed_at, first_response_due_at, resolution_due_at, sla_paused, paused_at,
+       paused_business_seconds, first_response_breached, resolution_breached,
+       escalation_level, reopen_count, resolution_code, version, first_response_seconds,
+       resolution_seconds)
+WHERE c.id = u.id)sql";
 
-constexpr char kInsertEventSql[] = R"sql(
+constexpr char kInsertEventsSql[] = R"sql(
 INSERT INTO complaint_events (complaint_id, queue, kind, actor, occurred_at, before, after, detail)
-VALUES ($1::uuid, $2, $3, $4, $5::timestamptz, $6::jsonb, $7::jsonb, $8))sql";
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[], $5::timestamptz[],
+                     $6::jsonb[], $7::jsonb[], $8::text[]))sql";
 
 constexpr char kEventColumns[] = R"sql(
   e.id, e.complaint_id::text, e.queue, e.kind, e.actor, epoch_us(e.occurred_at),
@@ -212,28 +231,96 @@ std::string SecondsOrEmpty(const std::optional<absl::Duration>& d) {
   return d ? std::to_string(absl::ToInt64Seconds(*d)) : std::string();
 }
 
-// Writes `c` back, with its business-time figures brought up to date.
-void UpdateComplaint(PooledConnection& conn, pqxx::transaction_base& tx, Complaint& c) {
-  if (domain::NeedsElapsed(c)) domain::RecordElapsed(c, ReadPolicies(conn, tx));
-  conn.Prepare(kUpdateComplaint, kUpdateComplaintSql);
-  tx.exec_prepared(kUpdateComplaint, c.id, static_cast<int>(c.status),
-                 static_cast<int>(c.priority), c.queue, c.category, c.assignee_id,
-                 PgTime(c.updated_at), PgTimeOrEmpty(c.first_response_at),
-                 PgTimeOrEmpty(c.resolved_at), PgTimeOrEmpty(c.closed_at),
-                 PgTime(c.first_response_due_at), PgTime(c.resolution_due_at), c.sla_paused,
-                 PgTimeOrEmpty(c.paused_at), absl::ToInt64Seconds(c.paused_business),
-                 c.first_response_breached, c.resolution_breached, c.escalation_level,
-                 c.reopen_count, c.resolution_code, c.version,
-                 SecondsOrEmpty(c.first_response_business), SecondsOrEmpty(c.resolution_business));
+std::string Bool(bool b) { return b ? "t" : "f"; }
+
+// Runs prepared statement `name` with one array parameter per column.
+template <size_t N>
+void ExecWithArrays(pqxx::transaction_base& tx, const char* name,
+                    const std::array<PgArrayBuilder, N>& columns) {
+  std::apply([&](const auto&... c) { tx.exec_prepared(name, c.Build()...); }, columns);
 }
 
-void InsertEvent(PooledConnection& conn, pqxx::transaction_base& tx, const Complaint& before, const Complaint& after,
-                 EventKind kind, const std::string& actor, absl::Time at,
+// Writes `complaints` back, each with its business-time figures brought up
+// to date, in one statement.
+void UpdateComplaints(PooledConnection& conn, pqxx::transaction_base& tx,
+                      std::span<Complaint> complaints) {
+  std::optional<domain::SlaPolicies> policies;
+  enum Column { kId, kStatus, kPriority, kQueue, kCategory, kAssignee, kUpdatedAt,
+                kFirstResponseAt, kResolvedAt, kClosedAt, kFirstResponseDue, kResolutionDue,
+                kPaused, kPausedAt, kPausedSeconds, kFirstResponseBreached,
+                kResolutionBreached, kEscalation, kReopens, kResolutionCode, kVersion,
+                kFirstResponseSeconds, kResolutionSeconds, kColumnCount };
+  std::array<PgArrayBuilder, kColumnCount> col;
+  for (Complaint& c : complaints) {
+    if (domain::NeedsElapsed(c)) {
+      if (!policies) policies = ReadPolicies(conn, tx);
+      domain::RecordElapsed(c, *policies);
+    }
+    col[kId].Add(c.id);
+    col[kStatus].Add(std::to_string(static_cast<int>(c.status)));
+    col[kPriority].Add(std::to_string(static_cast<int>(c.priority)));
+    col[kQueue].Add(c.queue);
+    col[kCategory].Add(c.category);
+    col[kAssignee].AddOrNull(c.assignee_id);
+    col[kUpdatedAt].Add(PgTime(c.updated_at));
+    col[kFirstResponseAt].AddOrNull(PgTimeOrEmpty(c.first_response_at));
+    col[kResolvedAt].AddOrNull(PgTimeOrEmpty(c.resolved_at));
+    col[kClosedAt].AddOrNull(PgTimeOrEmpty(c.closed_at));
+    col[kFirstResponseDue].Add(PgTime(c.first_response_due_at));
+    col[kResolutionDue].Add(PgTime(c.resolution_due_at));
+    col[kPaused].Add(Bool(c.sla_paused));
+    col[kPausedAt].AddOrNull(PgTimeOrEmpty(c.paused_at));
+    col[kPausedSeconds].Add(std::to_string(absl::ToInt64Seconds(c.paused_business)));
+    col[kFirstResponseBreached].Add(Bool(c.first_response_breached));
+    col[kResolutionBreached].Add(Bool(c.resolution_breached));
+    col[kEscalation].Add(std::to_string(c.escalation_level));
+    col[kReopens].Add(std::to_string(c.reopen_count));
+    col[kResolutionCode].AddOrNull(c.resolution_code);
+    col[kVersion].Add(std::to_string(c.version));
+    col[kFirstResponseSeconds].AddOrNull(SecondsOrEmpty(c.first_response_business));
+    col[kResolutionSeconds].AddOrNull(SecondsOrEmpty(c.resolution_business));
+  }
+  conn.Prepare(kUpdateComplaints, kUpdateComplaintsSql);
+  ExecWithArrays(tx, kUpdateComplaints, col);
+}
+
+void UpdateComplaint(PooledConnection& conn, pqxx::transaction_base& tx, Complaint& c) {
+  UpdateComplaints(conn, tx, std::span<Complaint>(&c, 1));
+}
+
+// One audit event: what `kind` changed from `before` to `after`.
+struct EventRecord {
+  const Complaint* before;
+  const Complaint* after;
+  EventKind kind;
+  std::string actor;
+  absl::Time at;
+  std::string detail;
+};
+
+void InsertEvents(PooledConnection& conn, pqxx::transaction_base& tx,
+                  std::span<const EventRecord> events) {
+  std::array<PgArrayBuilder, 8> col;
+  for (const EventRecord& e : events) {
+    auto [b, a] = domain::Diff(*e.before, *e.after);
+    col[0].Add(e.after->id);
+    col[1].Add(e.after->queue);
+    col[2].Add(std::to_string(static_cast<int>(e.kind)));
+    col[3].Add(e.actor);
+    col[4].Add(PgTime(e.at));
+    col[5].Add(JsonObject(b));
+    col[6].Add(JsonObject(a));
+    col[7].Add(e.detail);
+  }
+  conn.Prepare(kInsertEvents, kInsertEventsSql);
+  ExecWithArrays(tx, kInsertEvents, col);
+}
+
+void InsertEvent(PooledConnection& conn, pqxx::transaction_base& tx, const Complaint& before,
+                 const Complaint& after, EventKind kind, const std::string& actor, absl::Time at,
                  const std::string& detail) {
-  auto [b, a] = domain::Diff(before, after);
-  conn.Prepare(kInsertEvent, kInsertEventSql);
-  tx.exec_prepared(kInsertEvent, after.id, after.queue, static_cast<int>(kind), actor,
-                 PgTime(at), JsonObject(b), JsonObject(a), detail);
+  const EventRecord e{&before, &after, kind, actor, at, detail};
+  InsertEvents(conn, tx, std::span<const EventRecord>(&e, 1));
 }
 
 std::optional<Complaint> LockComplaint(PooledConnection& conn, pqxx::transaction_base& tx,
@@ -535,46 +622,90 @@ absl::StatusOr<std::vector<ComplaintEventRecord>> ComplaintStore::GetEvents(
 
 absl::StatusOr<Complaint> ComplaintStore::ClaimNext(const std::vector<std::string>& queues,
                                                     const std::string& agent, absl::Time now) {
-  PgArrayBuilder queue_array;
-  for (const auto& q : queues) queue_array.Add(q);
-  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<Complaint> {
+  const ClaimRequest request{queues, agent};
+  absl::StatusOr<std::vector<std::optional<Complaint>>> claimed =
+      ClaimBatch(std::span<const ClaimRequest>(&request, 1), now);
+  if (!claimed.ok()) return claimed.status();
+  if (!claimed->front()) return absl::NotFoundError("queues: no unassigned complaint waiting");
+  return *std::move(claimed->front());
+}
+
+absl::StatusOr<std::vector<std::optional<Complaint>>> ComplaintStore::ClaimBatch(
+    std::span<const ClaimRequest> claims, absl::Time now) {
+  // Claims naming the same queues (in any order) share one query; groups in
+  // the order of their first claim.
+  std::vector<std::pair<std::vector<std::string>, std::vector<size_t>>> groups;
+  std::map<std::vector<std::string>, size_t> group_of;
+  for (size_t i = 0; i < claims.size(); ++i) {
+    std::vector<std::string> queues = claims[i].queues;
+    std::sort(queues.begin(), queues.end());
+    queues.erase(std::unique(queues.begin(), queues.end()), queues.end());
+    auto [it, added] = group_of.try_emplace(queues, groups.size());
+    if (added) groups.emplace_back(std::move(queues), std::vector<size_t>{});
+    groups[it->second].second.push_back(i);
+  }
+  using Claimed = std::vector<std::optional<Complaint>>;
+  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<Claimed> {
     pqxx::work tx(conn.get());
-    // The head of each queue in claim order (complaints_claim_idx: a short
-    // index scan per queue, locking one row each), then the best of those.
-    // One scan over all the queues at once would sort every waiting
-    // complaint of them on each claim.
+    // The first $2 of each queue in claim order (complaints_claim_idx: a
+    // short index scan per queue, locking what it takes), then the best $2
+    // of those. One scan over all the queues at once would sort every
+    // waiting complaint of them on each claim.
     static const std::string sql =
-        std::string("SELECT c.* FROM (SELECT DISTINCT unnest($1::text[])) AS q(queue) "
+        std::string("SELECT c.* FROM unnest($1::text[]) AS q(queue) "
                     "CROSS JOIN LATERAL (SELECT ") +
         kColumns +
         ", resolution_breached AS o1, first_response_breached AS o2, "
         "resolution_due_at AS o3, complaints.id AS o4 FROM complaints "
         "WHERE complaints.queue = q.queue AND assignee_id IS NULL AND status IN (1, 2) "
         "ORDER BY resolution_breached DESC, first_response_breached DESC, "
-        "resolution_due_at, complaints.id LIMIT 1 FOR UPDATE SKIP LOCKED) AS c "
-        "ORDER BY o1 DESC, o2 DESC, o3, o4 LIMIT 1";
+        "resolution_due_at, complaints.id LIMIT $2 FOR UPDATE SKIP LOCKED) AS c "
+        "ORDER BY o1 DESC, o2 DESC, o3, o4 LIMIT $2";
     conn.Prepare(kClaimNext, sql.c_str());
     // Its generic plan is the right one for every list of queues, but the
     // planner, guessing the list is long, would plan each call anew.
     tx.exec("SET LOCAL plan_cache_mode = force_generic_plan");
-    pqxx::result r = tx.exec_prepared(kClaimNext, queue_array.Build());
-    if (r.empty()) return absl::NotFoundError("queues: no unassigned complaint waiting");
-    Complaint c = ComplaintFromRow(r[0]);
-    const Complaint before = c;
-    c.assignee_id = agent;
-    if (c.status == ComplaintStatus::kNew) {
-      if (absl::Status st =
-              domain::ApplyTransition(c, ComplaintStatus::kInProgress, "", ReadPolicies(conn, tx), now);
-          !st.ok()) {
-        return st;
+    std::optional<domain::SlaPolicies> policies;
+    Claimed out(claims.size());
+    for (const auto& [queues, members] : groups) {
+      PgArrayBuilder queue_array;
+      for (const auto& q : queues) queue_array.Add(q);
+      const pqxx::result rows =
+          tx.exec_prepared(kClaimNext, queue_array.Build(), static_cast<int>(members.size()));
+      // The most urgent complaint goes to the claim that came first.
+      std::vector<Complaint> before, after;
+      before.reserve(rows.size());
+      after.reserve(rows.size());
+      for (size_t k = 0; k < rows.size(); ++k) {
+        Complaint c = ComplaintFromRow(rows[k]);
+        before.push_back(c);
+        c.assignee_id = claims[members[k]].agent;
+        if (c.status == ComplaintStatus::kNew) {
+          if (!policies) policies = ReadPolicies(conn, tx);
+          if (absl::Status st =
+                  domain::ApplyTransition(c, ComplaintStatus::kInProgress, "", *policies, now);
+              !st.ok()) {
+            return st;
+          }
+        }
+        c.updated_at = now;
+        ++c.version;
+        after.push_back(std::move(c));
       }
+      if (after.empty()) continue;
+      // Written before the next group's query, which then passes them by.
+      UpdateComplaints(conn, tx, after);
+      std::vector<EventRecord> events;
+      events.reserve(after.size());
+      for (size_t k = 0; k < after.size(); ++k) {
+        events.push_back({&before[k], &after[k], EventKind::kClaimed, claims[members[k]].agent,
+                          now, ""});
+      }
+      InsertEvents(conn, tx, events);
+      for (size_t k = 0; k < after.size(); ++k) out[members[k]] = std::move(after[k]);
     }
-    c.updated_at = now;
-    ++c.version;
-    UpdateComplaint(conn, tx, c);
-    InsertEvent(conn, tx, before, c, EventKind::kClaimed, agent, now, "");
     tx.commit();
-    return c;
+    return out;
   });
 }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,12 @@ struct FileRequest {
   std::string payload_hash;  // of the request, without request_id
 };
 
+// One agent's claim: the queues it takes work from.
+struct ClaimRequest {
+  std::vector<std::string> queues;
+  std::string agent;
+};
+
 struct FiledComplaint {
   domain::Complaint complaint;
   bool duplicate = false;
@@ -122,6 +129,14 @@ class ComplaintStore {
   // `queues` to `agent` (and starts it), or NOT_FOUND.
   absl::StatusOr<domain::Complaint> ClaimNext(const std::vector<std::string>& queues,
                                               const std::string& agent, absl::Time now);
+  // ClaimNext for each of `claims` in one transaction. Claims naming the
+  // same queues form a group, served in call order (the first gets the
+  // most urgent); groups go in the order of their first claim, each taking
+  // what the groups before it left. Claim i gets its complaint, or nullopt
+  // when none is left. Each claimed complaint gets its CLAIMED event. A
+  // failure claims nothing for anyone.
+  absl::StatusOr<std::vector<std::optional<domain::Complaint>>> ClaimBatch(
+      std::span<const ClaimRequest> claims, absl::Time now);
   absl::StatusOr<domain::Complaint> Assign(const domain::QueueScope& scope, const std::string& id, const std::string& etag,
                                            const std::string& assignee,
                                            const std::string& actor, absl::Time now);

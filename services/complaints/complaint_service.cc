@@ -277,18 +277,34 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ListComplaintEvents(
 grpc::ServerUnaryReactor* ComplaintServiceImpl::ClaimNextComplaint(
     grpc::CallbackServerContext* context, const v1::ClaimNextComplaintRequest* r,
     v1::Complaint* response) {
-  return Run(context, "ClaimNextComplaint", [this, r, response](const domain::Caller& caller) -> absl::Status {
-    if (absl::Status st = CheckQueues(r->queues(), true); !st.ok()) return st;
-    const domain::QueueScope scope = domain::QueueScope::Of(caller);
-    for (const std::string& q : r->queues()) {
-      if (!scope.Allows(q)) return domain::QueueScope::Denied();
-    }
-    absl::StatusOr<domain::Complaint> c = store_.ClaimNext(
-        {r->queues().begin(), r->queues().end()}, caller.key_name, clock_.Now());
-    if (!c.ok()) return c.status();
-    ToProto(*c, *response);
-    return absl::OkStatus();
-  });
+  // Not a blocking call on the workers: the claim batcher serves concurrent
+  // claims in one transaction and finishes each call from its thread.
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auth_.Authenticate(
+      *context, "feedback.v1.ComplaintService/ClaimNextComplaint",
+      [this, context, reactor, r, response](absl::StatusOr<domain::Caller> caller) {
+        if (!caller.ok()) return reactor->Finish(ToGrpcStatus(caller.status()));
+        if (absl::Status st = CheckQueues(r->queues(), true); !st.ok()) {
+          return reactor->Finish(ToGrpcStatus(st));
+        }
+        const domain::QueueScope scope = domain::QueueScope::Of(*caller);
+        for (const std::string& q : r->queues()) {
+          if (!scope.Allows(q)) return reactor->Finish(ToGrpcStatus(domain::QueueScope::Denied()));
+        }
+        ClaimJob job;
+        job.request = {{r->queues().begin(), r->queues().end()}, caller->key_name};
+        job.deadline = CallDeadline(*context);
+        job.cancelled = [context] { return context->IsCancelled(); };
+        job.done = [reactor, response](absl::StatusOr<domain::Complaint> c) {
+          if (!c.ok()) return reactor->Finish(ToGrpcStatus(c.status()));
+          ToProto(*c, *response);
+          reactor->Finish(grpc::Status::OK);
+        };
+        if (absl::Status st = claims_.Enqueue(std::move(job)); !st.ok()) {
+          reactor->Finish(ToGrpcStatus(st));
+        }
+      });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::AssignComplaint(

@@ -4,6 +4,7 @@
 #include "feedback/v1/complaint_service.grpc.pb.h"
 #include "services/common/authenticator.h"
 #include "services/common/worker_pool.h"
+#include "services/complaints/claim_batcher.h"
 #include "services/complaints/watch_hub.h"
 #include "storage/complaint_store.h"
 
@@ -11,12 +12,13 @@ namespace feedback::services {
 
 // gRPC adapter of feedback.v1.ComplaintService: authenticates each call,
 // validates and converts the request, runs the store call on the worker
-// pool (never on gRPC's threads) and finishes from there.
+// pool (never on gRPC's threads; claims on the claim batcher's) and
+// finishes from there.
 class ComplaintServiceImpl final : public v1::ComplaintService::CallbackService {
  public:
   ComplaintServiceImpl(Authenticator& auth, WorkerPool& workers, storage::ComplaintStore& store,
-                       WatchHub& hub, const domain::Clock& clock)
-      : auth_(auth), workers_(workers), store_(store), hub_(hub), clock_(clock) {}
+                       ClaimBatcher& claims, WatchHub& hub, const domain::Clock& clock)
+      : auth_(auth), workers_(workers), store_(store), claims_(claims), hub_(hub), clock_(clock) {}
 
   grpc::ServerUnaryReactor* FileComplaint(grpc::CallbackServerContext* context,
                                           const v1::FileComplaintRequest* request,
@@ -66,6 +68,7 @@ class ComplaintServiceImpl final : public v1::ComplaintService::CallbackService 
   Authenticator& auth_;
   WorkerPool& workers_;
   storage::ComplaintStore& store_;
+  ClaimBatcher& claims_;
   WatchHub& hub_;
   const domain::Clock& clock_;
 };

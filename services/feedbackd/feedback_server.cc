@@ -47,10 +47,11 @@ struct FeedbackServer::Parts {
         writer(store, o.writer),
         workers(o.auth_threads, 10000),
         db_workers(o.db_threads, 5000),
+        claims(complaints, clock, o.claims),
         auth(keys, workers, clock, o.key_cache_ttl, o.rate_limit),
         ingestor(writer, clock),
         feedback_service(auth, ingestor),
-        complaint_service(auth, db_workers, complaints, hub, clock),
+        complaint_service(auth, db_workers, complaints, claims, hub, clock),
         reporting_service(auth, db_workers, reports),
         admin_service(auth, db_workers, keys, complaints, eraser),
         listener(o.database_url, complaints,
@@ -72,6 +73,7 @@ struct FeedbackServer::Parts {
   storage::BatchWriter writer;
   WorkerPool workers;
   WorkerPool db_workers;
+  ClaimBatcher claims;
   WatchHub hub;
   Authenticator auth;
   FeedbackIngestor ingestor;
@@ -287,6 +289,7 @@ void FeedbackServer::Shutdown() {
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(options_.drain_timeout));
   parts_->writer.Stop();
+  parts_->claims.Stop();
   server_->Wait();
   if (health_server_) {
     health_server_->Shutdown();

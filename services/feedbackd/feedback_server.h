@@ -50,6 +50,9 @@ struct ServerOptions {
   absl::Duration idempotency_retention = absl::Hours(24 * 7);
   // Threads for complaint calls (database work off gRPC's threads).
   int db_threads = 4;
+  // Concurrent ClaimNextComplaint calls served together (two threads, each
+  // claiming for up to 64 agents in one transaction).
+  storage::BatchQueueOptions claims{.capacity = 5000, .max_batch = 64, .threads = 2};
   // How often the SLA worker looks for breaches and complaints to close.
   absl::Duration sla_interval = absl::Seconds(5);
   // RESOLVED complaints close by themselves after this long.

@@ -8,12 +8,16 @@
 #include <pqxx/transaction>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include <pqxx/result>
 
 #include "feedback/v1/complaint_service.grpc.pb.h"
 #include "feedback/v1/feedback_service.grpc.pb.h"
+#include "services/complaints/claim_batcher.h"
+#include "storage/complaint_store.h"
+#include "storage/connection_pool.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/support/test_database.h"
 #include "tests/support/test_server.h"
@@ -195,6 +199,102 @@ TEST_F(ComplaintServiceTest, AnAgentClaimsNotesWaitsResolvesAndSeesTheHistory) {
   ASSERT_TRUE(Call(&ComplaintService::Stub::ListFollowUps, follow_ups_request, follow_ups).ok());
   ASSERT_EQ(follow_ups.follow_ups_size(), 1);
   EXPECT_EQ(follow_ups.follow_ups(0).kind(), v1::FOLLOW_UP_KIND_SURVEY);
+}
+
+TEST_F(ComplaintServiceTest, ConcurrentAgentsShareClaimTransactionsButNeverAComplaint) {
+  Start();
+  constexpr int kComplaints = 400, kKeys = 8, kAgentsPerKey = 3;
+  db_->Query(
+      "INSERT INTO complaints (id, status, priority, queue, category, channel, customer_id, "
+      "subject, created_at, updated_at, first_response_due_at, resolution_due_at) "
+      "SELECT gen_random_uuid(), 1, 1 + i % 4, (ARRAY['general', 'billing'])[1 + i % 2], "
+      "'delivery', 1, 'cust-' || i, 'Generated', now(), now(), now() + interval '4 hours', "
+      "now() + i * interval '1 minute' FROM generate_series(1, " +
+      std::to_string(kComplaints) + ") i");
+  std::vector<std::string> keys;
+  for (int k = 0; k < kKeys; ++k) {
+    keys.push_back(testing::CreateTestKey(db_->url(), "agent-" + std::to_string(k),
+                                          domain::Role::kAgent, {"general", "billing"}));
+  }
+  absl::Mutex mu;
+  std::map<std::string, std::string> claimed_by;  // complaint id -> agent
+  int twice = 0, not_found = 0, failed = 0;
+  std::vector<std::thread> agents;
+  for (int a = 0; a < kKeys * kAgentsPerKey; ++a) {
+    agents.emplace_back([&, a] {
+      auto stub = ComplaintService::NewStub(server_.channel);
+      const std::string& key = keys[a % kKeys];
+      v1::ClaimNextComplaintRequest claim;
+      claim.add_queues(a % 2 ? "general" : "billing");
+      claim.add_queues(a % 2 ? "billing" : "general");
+      for (;;) {
+        v1::Complaint c;
+        const grpc::Status st = stub->ClaimNextComplaint(Context(key).get(), claim, &c);
+        absl::MutexLock lock(&mu);
+        if (st.error_code() == grpc::StatusCode::NOT_FOUND) {
+          ++not_found;
+          return;
+        }
+        if (!st.ok()) {
+          ++failed;
+          ADD_FAILURE() << st.error_message();
+          return;
+        }
+        EXPECT_EQ(c.assignee_id(), "agent-" + std::to_string(a % kKeys));
+        EXPECT_EQ(c.status(), v1::COMPLAINT_STATUS_IN_PROGRESS);
+        if (!claimed_by.emplace(c.id(), c.assignee_id()).second) ++twice;
+      }
+    });
+  }
+  for (auto& t : agents) t.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(twice, 0);
+  EXPECT_EQ(not_found, kKeys * kAgentsPerKey);
+  EXPECT_EQ(claimed_by.size(), static_cast<size_t>(kComplaints));
+  // What each agent was told is what the database holds, with one CLAIMED
+  // event each.
+  for (const auto& row :
+       db_->Query("SELECT id::text, assignee_id, (SELECT count(*) FROM complaint_events e "
+                  "WHERE e.complaint_id = c.id AND e.kind = 2) FROM complaints c")) {
+    EXPECT_EQ(claimed_by[row[0].as<std::string>()], row[1].as<std::string>());
+    EXPECT_EQ(row[2].as<int>(), 1);
+  }
+  // The claims were served together: fewer transactions than claims.
+  const long long transactions = db_->Count("SELECT count(DISTINCT xmin::text) FROM complaints");
+  EXPECT_LT(transactions, kComplaints);
+  EXPECT_GT(transactions, 0);
+}
+
+TEST_F(ComplaintServiceTest, AClaimWhoseCallerIsGoneClaimsNothing) {
+  Start();
+  File(Filing("gone-1"));
+  storage::ConnectionPool pool(storage::PoolOptions{db_->url(), 2});
+  storage::ComplaintStore store(pool);
+  domain::SystemClock clock;
+  ClaimBatcher batcher(store, clock, {.capacity = 10, .max_batch = 10, .threads = 1});
+  absl::Mutex mu;
+  std::vector<absl::Status> outcomes;
+  auto job = [&](absl::Time deadline, bool cancelled) {
+    ClaimJob j;
+    j.request = {{"general"}, "anna"};
+    j.deadline = deadline;
+    j.cancelled = [cancelled] { return cancelled; };
+    j.done = [&](absl::StatusOr<domain::Complaint> c) {
+      absl::MutexLock lock(&mu);
+      outcomes.push_back(c.status());
+    };
+    return j;
+  };
+  ASSERT_TRUE(batcher.Enqueue(job(absl::Now() - absl::Seconds(1), false)).ok());
+  ASSERT_TRUE(batcher.Enqueue(job(absl::InfiniteFuture(), true)).ok());
+  batcher.Stop();
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0].code(), absl::StatusCode::kDeadlineExceeded) << outcomes[0];
+  EXPECT_EQ(outcomes[1].code(), absl::StatusCode::kCancelled) << outcomes[1];
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM complaints WHERE assignee_id IS NULL"), 1);
+  // After Stop nothing more is taken.
+  EXPECT_EQ(batcher.Enqueue(job(absl::InfiniteFuture(), false)).code(),
+            absl::StatusCode::kUnavailable);
 }
 
 TEST_F(ComplaintServiceTest, ALowIvrRatingBecomesACaseInTheRightQueueWithAnSla) {

@@ -131,6 +131,57 @@ TEST_F(ComplaintStoreTest, ClaimTakesBreachedFirstThenEarliestDue) {
   EXPECT_EQ(billing->assignee_id, "a");
 }
 
+TEST_F(ComplaintStoreTest, ABatchOfClaimsHandsOutTheMostUrgentInCallOrderOnce) {
+  const domain::Complaint low = File("low", domain::Priority::kLow);
+  const domain::Complaint urgent = File("urgent", domain::Priority::kUrgent);
+  const domain::Complaint normal = File("normal", domain::Priority::kNormal);
+  const domain::Complaint billing = File("billing", domain::Priority::kUrgent, "billing");
+  const domain::Complaint breached = File("breached", domain::Priority::kLow);
+  db_->Query("UPDATE complaints SET resolution_breached = true WHERE id = '" + breached.id + "'");
+
+  // Two claims on general, two on general+billing (named in another order
+  // and with a repeat), one more on general: five complaints for five
+  // claims, the overlapping queues never handing one out twice.
+  const std::vector<ClaimRequest> claims = {{{"general"}, "ann"},
+                                            {{"billing", "general", "billing"}, "bob"},
+                                            {{"general"}, "cid"},
+                                            {{"general", "billing"}, "dan"},
+                                            {{"general"}, "eve"},
+                                            {{"billing"}, "fay"}};
+  auto claimed = store_->ClaimBatch(claims, kMonday9 + absl::Minutes(1));
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  ASSERT_EQ(claimed->size(), claims.size());
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < claims.size(); ++i) {
+    const auto& c = (*claimed)[i];
+    ids.push_back(c ? c->id : "");
+    if (!c) continue;
+    EXPECT_EQ(c->assignee_id, claims[i].agent);
+    EXPECT_EQ(c->status, ComplaintStatus::kInProgress);
+    EXPECT_EQ(c->version, 2);
+    EXPECT_EQ(Events(c->id, 2), 1) << "one CLAIMED event for " << claims[i].agent;
+    auto stored = store_->Get(kAll, c->id);
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(stored->assignee_id, claims[i].agent);
+    EXPECT_EQ(stored->version, 2);
+    EXPECT_EQ(stored->updated_at, kMonday9 + absl::Minutes(1));
+  }
+  // The claims on general alone (the first claim's group) in call order:
+  // breached, then urgent, then normal.
+  EXPECT_EQ(ids[0], breached.id);
+  EXPECT_EQ(ids[2], urgent.id);
+  EXPECT_EQ(ids[4], normal.id);
+  // {billing, general}: billing's urgent one, then general's last (low).
+  EXPECT_EQ(ids[1], billing.id);
+  EXPECT_EQ(ids[3], low.id);
+  // Nothing is left for the sixth.
+  EXPECT_EQ(ids[5], "");
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM complaints WHERE assignee_id IS NULL"), 0);
+  EXPECT_EQ(db_->Count("SELECT count(*) FROM complaint_events WHERE kind = 2"), 5);
+  // One transaction wrote them all.
+  EXPECT_EQ(db_->Count("SELECT count(DISTINCT xmin::text) FROM complaints"), 1);
+}
+
 TEST_F(ComplaintStoreTest, AStaleEtagChangesNothing) {
   const domain::Complaint c = File("etag", domain::Priority::kNormal);
   const std::string etag = std::to_string(c.version);
