@@ -662,9 +662,11 @@ absl::StatusOr<std::vector<std::optional<Complaint>>> ComplaintStore::ClaimBatch
         "resolution_due_at, complaints.id LIMIT $2 FOR UPDATE SKIP LOCKED) AS c "
         "ORDER BY o1 DESC, o2 DESC, o3, o4 LIMIT $2";
     conn.Prepare(kClaimNext, sql.c_str());
-    // Its generic plan is the right one for every list of queues, but the
-    // planner, guessing the list is long, would plan each call anew.
-    tx.exec("SET LOCAL plan_cache_mode = force_generic_plan");
+    // Its generic plan is the right one for every list of queues and batch
+    // size, but the planner, guessing the list is long, would plan each
+    // call anew; and guessing the LIMIT takes a tenth of a queue, it would
+    // JIT-compile every execution (~17 ms, for a query of ~0.3 ms).
+    tx.exec("SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL jit = off");
     std::optional<domain::SlaPolicies> policies;
     Claimed out(claims.size());
     for (const auto& [queues, members] : groups) {

@@ -183,6 +183,16 @@ int main(int argc, char** argv) {
       ->envname("FEEDBACK_WRITER_THREADS")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  serve->add_option("--claim_batch", options.claims.max_batch,
+                    "ClaimNextComplaint calls served by one database transaction at most")
+      ->envname("FEEDBACK_CLAIM_BATCH")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  serve->add_option("--claim_threads", options.claims.threads,
+                    "Threads serving ClaimNextComplaint calls (each holds a database connection)")
+      ->envname("FEEDBACK_CLAIM_THREADS")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   serve->add_option("--health_interval_ms", health_interval_ms,
                     "How often the database is probed for health")
       ->envname("FEEDBACK_HEALTH_INTERVAL_MS")

@@ -16,7 +16,8 @@ every scenario --repeat times and writes results.json (raw) and results.md
      x agent, vs. the same numbers by plain SQL over the raw rows (and
      compared). Over --report-db (an already loaded database) or data
      generated here (--report-feedback / --report-complaints rows).
-  4. claims: 32 agents calling ClaimNextComplaint on 100k open complaints;
+  4. claims: 32 agents calling ClaimNextComplaint on 100k open complaints,
+     the service beside its one-claim-per-transaction baseline;
      a complaint claimed twice is counted.
   5. memory and start-up: peak RSS of feedbackd over scenario 1, and the
      time from start to SERVING on a migrated database.
@@ -117,10 +118,10 @@ class Bench:
         return subprocess.run([self.bin["feedbackctl"], "--addr", addr, "--deadline_ms", "500",
                                "health"], capture_output=True, text=True).stdout.strip()
 
-    def start_server(self, url=None):
+    def start_server(self, url=None, extra_env=None):
         """Starts feedbackd; returns seconds from exec to SERVING."""
         self.addr = f"127.0.0.1:{free_port()}"
-        env = dict(self.env, FEEDBACK_DATABASE_URL=url or self.cluster.url)
+        env = dict(self.env, FEEDBACK_DATABASE_URL=url or self.cluster.url, **(extra_env or {}))
         self.server_log = open(os.path.join(self.args.out, "feedbackd.log"), "a")
         started = time.monotonic()
         self.server = subprocess.Popen(
@@ -268,41 +269,57 @@ class Bench:
                 return float(line.split()[2])
         raise RuntimeError(f"pgbench: no tps in {out.stdout}")
 
+    # The claim scenario's variants, run alternately in the same run: the
+    # service as configured, and its baseline serving one claim per
+    # transaction on four threads (what the service did before claims were
+    # served together).
+    CLAIM_VARIANTS = {"batched": {},
+                      "one_per_transaction": {"FEEDBACK_CLAIM_BATCH": "1",
+                                              "FEEDBACK_CLAIM_THREADS": "4"}}
+
     def claims(self):
         keys = [self.feedbackd("create-api-key", "--name", f"bench-agent-{i}", "--role", "agent",
                                "--queues", "general,billing") for i in range(32)]
-        self.start_server()
-        runs = []
+        runs = {name: [] for name in self.CLAIM_VARIANTS}
         for _ in range(self.args.repeat):
-            sql(self.cluster.url, "TRUNCATE complaints CASCADE")
-            sql(self.cluster.url, f"""
-              INSERT INTO complaints (id, status, priority, queue, category, channel, customer_id,
-                subject, created_at, updated_at, first_response_due_at, resolution_due_at,
-                first_response_breached, resolution_breached, escalation_level, reopen_count)
-              SELECT gen_random_uuid(), 1, 1 + i % 4, (ARRAY['general', 'billing'])[1 + i % 2],
-                'delivery', 1, 'cust-' || i, 'Generated', now() - i * interval '1 second',
-                now(), now() + interval '4 hours', now() + interval '3 days', false, false, 0, 0
-              FROM generate_series(1, {self.args.open_complaints}) i""")
-            sql(self.cluster.url, "ANALYZE complaints")  # as autovacuum would, soon after
-            r = self.loadgen(self.addr, ",".join(keys), "--rpc", "claim", "--concurrency", "32")
-            assigned = int(sql(self.cluster.url,
-                               "SELECT count(*) FROM complaints WHERE assignee_id IS NOT NULL"))
-            r["double_claims"] = r["claimed"] - r["claimed_distinct"]
-            r["assigned_rows"] = assigned
-            # A call that ran out of its deadline (or lost its answer) may
-            # still have claimed: gRPC leaves its outcome unknown.
-            unknown = r["errors"].get("4", 0) + r["errors"].get("14", 0)
-            r["assigned_matches"] = r["claimed"] <= assigned <= r["claimed"] + unknown
-            runs.append(r)
-            log(f"claims: {r['calls_per_s']}/s, claimed {r['claimed']} "
-                f"(distinct {r['claimed_distinct']}, rows assigned {assigned}), errors {r['errors']}")
-        self.results["claims"] = {
-            "calls_per_s": summary([r["calls_per_s"] for r in runs]),
-            "p99_ms": summary([r["p99_ms"] for r in runs]),
-            "double_claims": sum(r["double_claims"] for r in runs),
-            "errors": [r["errors"] for r in runs],
-            "claimed_equals_assigned": all(r["assigned_matches"] for r in runs)}
-        self.stop_server()
+            for name, env in self.CLAIM_VARIANTS.items():
+                self.start_server(extra_env=env)
+                runs[name].append(self.claim_run(keys))
+                self.stop_server()
+                r = runs[name][-1]
+                log(f"claims ({name}): {r['calls_per_s']}/s, claimed {r['claimed']} "
+                    f"(distinct {r['claimed_distinct']}, rows assigned {r['assigned_rows']}), "
+                    f"errors {r['errors']}")
+        self.results["claims"] = {}
+        for name, rs in runs.items():
+            self.results["claims"][name] = {
+                "calls_per_s": summary([r["calls_per_s"] for r in rs]),
+                "p99_ms": summary([r["p99_ms"] for r in rs]),
+                "double_claims": sum(r["double_claims"] for r in rs),
+                "errors": [r["errors"] for r in rs],
+                "claimed_equals_assigned": all(r["assigned_matches"] for r in rs)}
+
+    def claim_run(self, keys):
+        sql(self.cluster.url, "TRUNCATE complaints CASCADE")
+        sql(self.cluster.url, f"""
+          INSERT INTO complaints (id, status, priority, queue, category, channel, customer_id,
+            subject, created_at, updated_at, first_response_due_at, resolution_due_at,
+            first_response_breached, resolution_breached, escalation_level, reopen_count)
+          SELECT gen_random_uuid(), 1, 1 + i % 4, (ARRAY['general', 'billing'])[1 + i % 2],
+            'delivery', 1, 'cust-' || i, 'Generated', now() - i * interval '1 second',
+            now(), now() + interval '4 hours', now() + interval '3 days', false, false, 0, 0
+          FROM generate_series(1, {self.args.open_complaints}) i""")
+        sql(self.cluster.url, "ANALYZE complaints")  # as autovacuum would, soon after
+        r = self.loadgen(self.addr, ",".join(keys), "--rpc", "claim", "--concurrency", "32")
+        assigned = int(sql(self.cluster.url,
+                           "SELECT count(*) FROM complaints WHERE assignee_id IS NOT NULL"))
+        r["double_claims"] = r["claimed"] - r["claimed_distinct"]
+        r["assigned_rows"] = assigned
+        # A call that ran out of its deadline (or lost its answer) may
+        # still have claimed: gRPC leaves its outcome unknown.
+        unknown = r["errors"].get("4", 0) + r["errors"].get("14", 0)
+        r["assigned_matches"] = r["claimed"] <= assigned <= r["claimed"] + unknown
+        return r
 
     def reports(self):
         url = self.args.report_db
@@ -498,12 +515,14 @@ def markdown(r):
     if "startup_s" in r:
         lines += [f"Start to SERVING on a migrated database: {fmt(r['startup_s'], ' s', 3)}.", ""]
     if "claims" in r:
-        c = r["claims"]
-        lines += [f"Claims (32 agents, {r['args']['open_complaints']} open complaints): "
-                  f"{fmt(c['calls_per_s'])} claims/s, p99 {fmt(c['p99_ms'], ' ms', 2)}, "
-                  f"double claims: {c['double_claims']}, assigned rows = claims acknowledged "
-                  f"(+ calls with an unknown outcome): "
-                  f"{'yes' if c['claimed_equals_assigned'] else 'NO'}.", ""]
+        lines += [f"### Claims (32 agents, {r['args']['open_complaints']} open complaints)", "",
+                  "| variant | claims/s | p99 ms | double claims | assigned = acknowledged |",
+                  "|---|---|---|---|---|"]
+        for name, c in r["claims"].items():
+            lines.append(f"| {name} | {fmt(c['calls_per_s'])} | {fmt(c['p99_ms'], '', 2)} | "
+                         f"{c['double_claims']} | "
+                         f"{'yes' if c['claimed_equals_assigned'] else 'NO'} |")
+        lines.append("")
     if "reports" in r:
         lines += ["### Reports vs. plain SQL over the raw rows", "",
                   "| report | shape | rows | p50 ms | plain SQL ms | × faster | identical |",
@@ -568,13 +587,12 @@ def correctness_problems(r):
         out.append("open loop: acknowledged != rows written (or errors)")
     if "replay_storm" in r and not r["replay_storm"]["exact"]:
         out.append("replay storm: rows != new acknowledged ids (or errors)")
-    if "claims" in r:
-        c = r["claims"]
+    for name, c in r.get("claims", {}).items():
         # NOT_FOUND (5) only says the queues ran dry.
         failed = [{k: v for k, v in e.items() if k != "5"} for e in c["errors"]]
         if c["double_claims"] or not c["claimed_equals_assigned"] or any(failed):
-            out.append(f"claims: {c['double_claims']} double claims, errors {c['errors']}, "
-                       f"claimed = assigned: {c['claimed_equals_assigned']}")
+            out.append(f"claims ({name}): {c['double_claims']} double claims, "
+                       f"errors {c['errors']}, claimed = assigned: {c['claimed_equals_assigned']}")
     for name, x in r.get("reports", {}).items():
         if not x["identical"]:
             out.append(f"report {name} differs from plain SQL")
