@@ -8,8 +8,7 @@ namespace feedback::storage {
 
 BatchWriter::BatchWriter(FeedbackStore& store, BatchWriterOptions options)
     : store_(store),
-      queue_(BatchQueueOptions{options.queue_capacity, options.max_batch, options.threads},
-             "write queue", [this](std::vector<WriteJob>& jobs) { WriteOne(jobs); }) {}
+      queue_(options, "write queue", [this](std::vector<WriteJob>& jobs) { WriteOne(jobs); }) {}
 
 BatchWriter::~BatchWriter() { Stop(); }
 

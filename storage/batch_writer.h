@@ -10,14 +10,9 @@
 
 namespace feedback::storage {
 
-struct BatchWriterOptions {
-  // Most submissions waiting to be written; beyond it Enqueue refuses.
-  size_t queue_capacity = 20000;
-  // Most submissions written in one transaction.
-  size_t max_batch = 500;
-  // Writer threads (each holds one database connection while writing).
-  int threads = 2;
-};
+// capacity: most submissions waiting; max_batch: most in one transaction;
+// threads: writer threads (each holds one connection while writing).
+using BatchWriterOptions = BatchQueueOptions;
 
 // One submission and what to do once its outcome is known.
 struct WriteJob {

@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
       ->envname("FEEDBACK_MAX_MESSAGE_BYTES")
       ->check(CLI::Range(64 << 10, 64 << 20))
       ->capture_default_str();
-  serve->add_option("--write_queue", options.writer.queue_capacity,
+  serve->add_option("--write_queue", options.writer.capacity,
                     "Submissions waiting to be written at most; beyond: RESOURCE_EXHAUSTED")
       ->envname("FEEDBACK_WRITE_QUEUE")
       ->check(CLI::Range(1000, 10000000))

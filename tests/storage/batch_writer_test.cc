@@ -32,7 +32,7 @@ void WaitFor(const std::atomic<int>& count, int expected) {
 
 TEST(BatchWriter, WritesALoneSubmissionWithoutWaitingForMore) {
   FakeFeedbackStore store;
-  BatchWriter writer(store, {.queue_capacity = 100, .max_batch = 10, .threads = 1});
+  BatchWriter writer(store, {.capacity = 100, .max_batch = 10, .threads = 1});
   std::vector<SubmitOutcome> outcomes(1, absl::UnknownError("unset"));
   std::atomic<int> count{0};
   std::vector<WriteJob> jobs;
@@ -58,7 +58,7 @@ TEST(BatchWriter, DrainsWhatQueuedUpInBatchesCappedAtMaxBatch) {
     }
     return out;
   });
-  BatchWriter writer(store, {.queue_capacity = 1000, .max_batch = 10, .threads = 1});
+  BatchWriter writer(store, {.capacity = 1000, .max_batch = 10, .threads = 1});
   std::vector<SubmitOutcome> outcomes(36, absl::UnknownError("unset"));
   std::atomic<int> count{0};
   std::vector<WriteJob> first;
@@ -87,7 +87,7 @@ TEST(BatchWriter, RefusesAtOnceWhenTheQueueIsFull) {
     gate.WaitForNotification();
     return std::vector<SubmitOutcome>(batch.size(), domain::SubmitResult{});
   });
-  BatchWriter writer(store, {.queue_capacity = 3, .max_batch = 1, .threads = 1});
+  BatchWriter writer(store, {.capacity = 3, .max_batch = 1, .threads = 1});
   std::vector<SubmitOutcome> outcomes(10, absl::UnknownError("unset"));
   std::atomic<int> count{0};
   std::vector<WriteJob> one;
@@ -111,7 +111,7 @@ TEST(BatchWriter, AFailedBatchFailsEveryCallWithUnavailable) {
   store.SetAnswer([](std::span<const PendingSubmit>) -> absl::StatusOr<std::vector<SubmitOutcome>> {
     return absl::UnavailableError("database connection lost");
   });
-  BatchWriter writer(store, {.queue_capacity = 100, .max_batch = 100, .threads = 1});
+  BatchWriter writer(store, {.capacity = 100, .max_batch = 100, .threads = 1});
   std::vector<SubmitOutcome> outcomes(5, domain::SubmitResult{});
   std::atomic<int> count{0};
   std::vector<WriteJob> jobs;
@@ -129,7 +129,7 @@ TEST(BatchWriter, RetriesABatchOnceAfterALostConnection) {
     if (calls++ == 0) return absl::UnavailableError("database connection lost");
     return std::vector<SubmitOutcome>(batch.size(), domain::SubmitResult{});
   });
-  BatchWriter writer(store, {.queue_capacity = 100, .max_batch = 100, .threads = 1});
+  BatchWriter writer(store, {.capacity = 100, .max_batch = 100, .threads = 1});
   std::vector<SubmitOutcome> outcomes(3, absl::UnknownError("unset"));
   std::atomic<int> count{0};
   std::vector<WriteJob> jobs;
@@ -149,7 +149,7 @@ TEST(BatchWriter, IsolatesASubmissionTheDatabaseRejects) {
     }
     return std::vector<SubmitOutcome>(batch.size(), domain::SubmitResult{});
   });
-  BatchWriter writer(store, {.queue_capacity = 100, .max_batch = 100, .threads = 1});
+  BatchWriter writer(store, {.capacity = 100, .max_batch = 100, .threads = 1});
   std::vector<SubmitOutcome> outcomes(4, absl::UnknownError("unset"));
   std::atomic<int> count{0};
   std::vector<WriteJob> jobs;
@@ -164,7 +164,7 @@ TEST(BatchWriter, IsolatesASubmissionTheDatabaseRejects) {
 
 TEST(BatchWriter, StopWritesEverythingQueuedThenRefuses) {
   FakeFeedbackStore store;
-  BatchWriter writer(store, {.queue_capacity = 1000, .max_batch = 7, .threads = 2});
+  BatchWriter writer(store, {.capacity = 1000, .max_batch = 7, .threads = 2});
   std::vector<SubmitOutcome> outcomes(100, absl::UnknownError("unset"));
   std::atomic<int> count{0};
   std::vector<WriteJob> jobs;

@@ -216,7 +216,7 @@ TEST_F(PgFeedbackStoreTest, ALargeBatchIsOneTransaction) {
 }
 
 TEST_F(PgFeedbackStoreTest, EveryCallSucceedsAfterAllConnectionsAreTerminated) {
-  BatchWriter writer(*store_, {.queue_capacity = 100, .max_batch = 10, .threads = 2});
+  BatchWriter writer(*store_, {.capacity = 100, .max_batch = 10, .threads = 2});
   auto submit = [&](const std::string& request_id) {
     absl::Notification done;
     SubmitOutcome outcome = absl::UnknownError("unset");
