@@ -203,6 +203,9 @@ TEST_F(ComplaintServiceTest, AnAgentClaimsNotesWaitsResolvesAndSeesTheHistory) {
 
 TEST_F(ComplaintServiceTest, ConcurrentAgentsShareClaimTransactionsButNeverAComplaint) {
   Start();
+  // Half the agents work through a second replica on the same database.
+  testing::TestServer replica = testing::StartTestServer(testing::TestServerOptions(db_->url()));
+  ASSERT_NE(replica.server, nullptr);
   constexpr int kComplaints = 400, kKeys = 8, kAgentsPerKey = 3;
   db_->Query(
       "INSERT INTO complaints (id, status, priority, queue, category, channel, customer_id, "
@@ -222,7 +225,7 @@ TEST_F(ComplaintServiceTest, ConcurrentAgentsShareClaimTransactionsButNeverAComp
   std::vector<std::thread> agents;
   for (int a = 0; a < kKeys * kAgentsPerKey; ++a) {
     agents.emplace_back([&, a] {
-      auto stub = ComplaintService::NewStub(server_.channel);
+      auto stub = ComplaintService::NewStub(a % 2 ? replica.channel : server_.channel);
       const std::string& key = keys[a % kKeys];
       v1::ClaimNextComplaintRequest claim;
       claim.add_queues(a % 2 ? "general" : "billing");
