@@ -1,7 +1,6 @@
 #include "tests/support/data_generator.h"
 
 #include <pqxx/connection>
-#include <pqxx/nontransaction>
 #include <pqxx/stream_to>
 #include <pqxx/transaction>
 
@@ -104,13 +103,6 @@ absl::Status GenerateData(const std::string& database_url, const GeneratorOption
       copy.complete();
       tx.commit();
       done += n;
-      // The write triggers' plans read the tables they fill (customer_days
-      // above all); without fresh statistics a later chunk's plan takes
-      // them for empty and scans them once per row. Autovacuum would
-      // analyze them, but not between chunks arriving seconds apart.
-      pqxx::nontransaction(conn).exec0(
-          "ANALYZE customer_days, customer_activity, retention_counts, retention_customers, "
-          "feedback_rollup, feedback_daily");
     }
     if (o.complaints > 0) {
       pqxx::work tx(conn);
