@@ -620,13 +620,17 @@ absl::StatusOr<std::vector<ComplaintEventRecord>> ComplaintStore::GetEvents(
       });
 }
 
+absl::Status NothingToClaim() {
+  return absl::NotFoundError("queues: no unassigned complaint waiting");
+}
+
 absl::StatusOr<Complaint> ComplaintStore::ClaimNext(const std::vector<std::string>& queues,
                                                     const std::string& agent, absl::Time now) {
   const ClaimRequest request{queues, agent};
   absl::StatusOr<std::vector<std::optional<Complaint>>> claimed =
       ClaimBatch(std::span<const ClaimRequest>(&request, 1), now);
   if (!claimed.ok()) return claimed.status();
-  if (!claimed->front()) return absl::NotFoundError("queues: no unassigned complaint waiting");
+  if (!claimed->front()) return NothingToClaim();
   return *std::move(claimed->front());
 }
 

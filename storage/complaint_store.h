@@ -177,6 +177,9 @@ class ComplaintStore {
   ConnectionPool& pool_;
 };
 
+// NOT_FOUND for a claim that found no unassigned complaint in its queues.
+absl::Status NothingToClaim();
+
 // The submission a closed-loop follow-up complaint answers.
 struct ScoreRequest {
   int64_t api_key_id = 0;

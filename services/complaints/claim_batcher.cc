@@ -70,11 +70,8 @@ void ClaimBatcher::ClaimOne(std::vector<ClaimJob>& jobs) const {
   }
   for (size_t i = 0; i < live.size(); ++i) {
     std::optional<domain::Complaint>& c = (*claimed)[i];
-    if (c) {
-      std::move(live[i].done)(*std::move(c));
-    } else {
-      std::move(live[i].done)(absl::NotFoundError("queues: no unassigned complaint waiting"));
-    }
+    std::move(live[i].done)(c ? absl::StatusOr<domain::Complaint>(*std::move(c))
+                              : storage::NothingToClaim());
   }
 }
 
