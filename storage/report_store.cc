@@ -250,14 +250,21 @@ absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complai
                        ", metric, bin, sum(n)::bigint FROM complaint_time_rollup" + slot_key +
                        slot_where + "GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0";
   };
-  // Cohort complaints resolved at or after the end were open at the end
-  // (none when the range ends now; an index range scan otherwise).
-  const std::string late_sql =
-      std::string("SELECT ") + kComplaintKey + ", count(*)::bigint FROM complaints" +
-      ComplaintKeyJoin(q, BucketOf(q, "report_slot(created_at)"), "coalesce(assignee_id, '')") +
-      "WHERE resolved_at >= $3::timestamptz AND created_at >= $2::timestamptz "
-      "AND created_at < $3::timestamptz AND $1::int IS NOT NULL" +
-      FilterClause("coalesce(assignee_id, '')") + "GROUP BY 1, 2, 3, 4, 5";
+  // Cohort complaints resolved at or after the end were open at the end:
+  // counted per local day of resolution in the daily rollups; from the
+  // slots' range, read from the complaints (none when the range ends now;
+  // an index range scan otherwise).
+  auto late_sql = [&](bool daily) {
+    return daily ? std::string("SELECT ") + kComplaintKey +
+                       ", sum(resolved)::bigint FROM complaint_resolved_daily" + daily_key +
+                       daily_where + "AND resolved_on >= $3::date GROUP BY 1, 2, 3, 4, 5"
+                 : std::string("SELECT ") + kComplaintKey + ", count(*)::bigint FROM complaints" +
+                       ComplaintKeyJoin(q, BucketOf(q, "report_slot(created_at)"),
+                                        "coalesce(assignee_id, '')") +
+                       "WHERE resolved_at >= $3::timestamptz AND created_at >= $2::timestamptz "
+                       "AND created_at < $3::timestamptz AND $1::int IS NOT NULL" +
+                       FilterClause("coalesce(assignee_id, '')") + "GROUP BY 1, 2, 3, 4, 5";
+  };
   const std::optional<int> dims = DailyDims(q);
   const FilterArrays f(q);
   return RunWithConnection(
@@ -303,8 +310,7 @@ absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complai
           }
           for (size_t i = 0; i < bins.size(); ++i) h.Add(static_cast<int>(bins[i]), counts[i]);
         }
-        for (const auto& r : tx.exec_params(late_sql, 0, PgTime(q.start), PgTime(q.end),
-                                            f.channels, f.queues, f.agents, q.time_zone)) {
+        for (const auto& r : run(late_sql(daily))) {
           auto it = out.find(KeyFromRow(r));
           if (it != out.end()) it->second.backlog_open_at_end += r[5].as<int64_t>();
         }
@@ -425,12 +431,13 @@ absl::StatusOr<int64_t> ReportStore::RebuildComplaintRollups() {
     pqxx::work tx(conn.get());
     tx.exec("LOCK TABLE complaints, feedback IN SHARE MODE");
     tx.exec("LOCK TABLE complaint_rollup, complaint_time_rollup, complaint_daily, "
-            "complaint_time_daily, customer_activity, customer_days, complainant_periods, "
-            "retention_counts IN EXCLUSIVE MODE");
+            "complaint_time_daily, complaint_resolved_daily, customer_activity, customer_days, "
+            "complainant_periods, retention_counts IN EXCLUSIVE MODE");
     tx.exec("DELETE FROM complaint_rollup");
     tx.exec("DELETE FROM complaint_time_rollup");
     tx.exec("DELETE FROM complaint_daily");
     tx.exec("DELETE FROM complaint_time_daily");
+    tx.exec("DELETE FROM complaint_resolved_daily");
     tx.exec("DELETE FROM customer_activity");
     tx.exec("DELETE FROM customer_days");
     tx.exec("DELETE FROM complainant_periods");
@@ -452,6 +459,10 @@ absl::StatusOr<int64_t> ReportStore::RebuildComplaintRollups() {
     rows += static_cast<int64_t>(
         tx.exec("INSERT INTO complaint_time_daily SELECT d.* FROM report_zones z, "
                 "complaint_time_daily_recount(z.zone) d")
+            .affected_rows());
+    rows += static_cast<int64_t>(
+        tx.exec("INSERT INTO complaint_resolved_daily SELECT d.* FROM report_zones z, "
+                "complaint_resolved_daily_recount(z.zone) d")
             .affected_rows());
     rows += static_cast<int64_t>(
         tx.exec(std::string("INSERT INTO complaint_rollup (slot, channel, queue, category, "
@@ -503,6 +514,8 @@ absl::StatusOr<int64_t> ReportStore::CheckComplaintRollups() {
                      "HAVING sum(opened) <> 0") +
            differing("SELECT d.* FROM report_zones z, complaint_time_daily_recount(z.zone) d",
                      "SELECT * FROM complaint_time_daily_merged()") +
+           differing("SELECT d.* FROM report_zones z, complaint_resolved_daily_recount(z.zone) d",
+                     "SELECT * FROM complaint_resolved_daily_merged()") +
            differing("SELECT d.* FROM report_zones z, customer_days_recount(z.zone) d",
                      "SELECT * FROM customer_days") +
            differing("SELECT d.* FROM report_zones z, complainant_periods_recount(z.zone) d",
@@ -517,7 +530,7 @@ absl::StatusOr<int64_t> ReportStore::CompactComplaintRollups(int max_keys) {
     pqxx::work tx(conn.get());
     const int64_t removed =
         tx.exec_params("SELECT complaint_rollup_compact($1) + complaint_daily_compact($1) + "
-                       "retention_counts_compact($1)",
+                       "complaint_resolved_daily_compact($1) + retention_counts_compact($1)",
                        max_keys)[0][0].as<int64_t>();
     tx.commit();
     return removed;
@@ -541,6 +554,9 @@ absl::StatusOr<bool> ReportStore::AddReportZone(const std::string& zone) {
     tx.exec_params("INSERT INTO complaint_daily SELECT * FROM complaint_daily_recount($1)", zone);
     tx.exec_params(
         "INSERT INTO complaint_time_daily SELECT * FROM complaint_time_daily_recount($1)", zone);
+    tx.exec_params(
+        "INSERT INTO complaint_resolved_daily SELECT * FROM complaint_resolved_daily_recount($1)",
+        zone);
     tx.exec_params("SELECT retention_fill($1)", zone);
     tx.commit();
     return true;

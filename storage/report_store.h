@@ -38,8 +38,10 @@ class ReportStore {
   absl::StatusOr<std::map<ReportKey, domain::NpsStats>> Nps(const domain::ReportQuery& query);
   // The cohort of complaints created in the range, from complaint_daily and
   // complaint_time_daily (whole local days of a report zone, at most one
-  // dimension) or complaint_rollup and complaint_time_rollup; the backlog
-  // also reads the cohort complaints resolved after the range ended.
+  // dimension) or complaint_rollup and complaint_time_rollup. The backlog
+  // adds the cohort complaints resolved after the range ended: from
+  // complaint_resolved_daily on the daily path, from the complaints (an
+  // index range scan) on the slots' path.
   absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> Complaints(
       const domain::ReportQuery& query);
   // Per bucket (DAY, WEEK or MONTH; no grouping). Keys are bucket starts.

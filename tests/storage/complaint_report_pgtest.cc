@@ -96,10 +96,12 @@ TEST_F(ComplaintReportTest, RollupsEqualARecountAfterEveryKindOfChange) {
   db_->Query("UPDATE retention_counts SET returning_customers = returning_customers + 1 "
              "WHERE ctid = (SELECT ctid FROM retention_counts WHERE grain = 'w' LIMIT 1)");
   db_->Query("DELETE FROM customer_days WHERE ctid = (SELECT ctid FROM customer_days LIMIT 1)");
+  db_->Query("UPDATE complaint_resolved_daily SET resolved = resolved + 1 WHERE ctid = "
+             "(SELECT ctid FROM complaint_resolved_daily WHERE zone = 'UTC' LIMIT 1)");
   differing = reports_->CheckComplaintRollups();
   ASSERT_TRUE(differing.ok());
-  // One row on each side three times, plus the missing activity and day.
-  EXPECT_EQ(*differing, 8);
+  // One row on each side four times, plus the missing activity and day.
+  EXPECT_EQ(*differing, 10);
   ASSERT_TRUE(reports_->RebuildComplaintRollups().ok());
   differing = reports_->CheckComplaintRollups();
   ASSERT_TRUE(differing.ok());
@@ -135,6 +137,11 @@ TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
   ASSERT_GT(std::stoll(one("SELECT count(*) FROM complaint_daily")), std::stoll(one(kDailyKeys)));
   ASSERT_GT(std::stoll(one("SELECT count(*) FROM complaint_time_daily")),
             std::stoll(one(kTimeDailyKeys)));
+  const char* kResolvedDailyKeys =
+      "SELECT count(*) FROM (SELECT DISTINCT zone, dims, day, resolved_on, channel, queue, "
+      "category, assignee FROM complaint_resolved_daily) k";
+  ASSERT_GT(std::stoll(one("SELECT count(*) FROM complaint_resolved_daily")),
+            std::stoll(one(kResolvedDailyKeys)));
   const char* kRetentionKeys =
       "SELECT count(*) FROM (SELECT DISTINCT zone, grain, period, day FROM retention_counts) k";
   ASSERT_GT(std::stoll(one("SELECT count(*) FROM retention_counts")),
@@ -154,6 +161,7 @@ TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
   EXPECT_EQ(one("SELECT count(*) FROM complaint_time_rollup"), one(kTimeKeys));
   EXPECT_EQ(one("SELECT count(*) FROM complaint_daily"), one(kDailyKeys));
   EXPECT_EQ(one("SELECT count(*) FROM complaint_time_daily"), one(kTimeDailyKeys));
+  EXPECT_EQ(one("SELECT count(*) FROM complaint_resolved_daily"), one(kResolvedDailyKeys));
   EXPECT_EQ(one("SELECT count(*) FROM retention_counts"), one(kRetentionKeys));
   // ... with the same sums, still equal to a recount of the complaints.
   EXPECT_EQ(one(kSums), sums);
@@ -308,6 +316,47 @@ TEST_F(ComplaintReportTest, BacklogCountsCohortComplaintsResolvedAfterTheRange) 
   // Some were resolved only after the range ended, so this is more than
   // the ones open now.
   EXPECT_GT(expected, got->begin()->second.opened - got->begin()->second.resolved);
+}
+
+TEST_F(ComplaintReportTest, TheDailyBacklogIsReadFromTheResolutionDaysNotTheComplaints) {
+  absl::TimeZone warsaw;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Warsaw", &warsaw));
+  domain::ReportQuery q;
+  q.start = absl::FromCivil(absl::CivilDay(2026, 3, 2), warsaw);
+  q.end = absl::FromCivil(absl::CivilDay(2026, 4, 6), warsaw);
+  q.time_zone = "Europe/Warsaw";
+  q.bucket = Bucket::kWeek;
+  q.group_by = {Dimension::kChannel};
+  domain::ReportQuery slots = q;  // two dimensions: summed from the slots
+  slots.group_by = {Dimension::kChannel, Dimension::kQueue};
+  auto total_backlog = [&](const domain::ReportQuery& query) {
+    auto got = reports_->Complaints(query);
+    EXPECT_TRUE(got.ok()) << got.status();
+    int64_t backlog = 0, open_now = 0;
+    for (const auto& [key, s] : *got) {
+      backlog += s.backlog_open_at_end;
+      open_now += s.opened - s.resolved;
+    }
+    return std::pair(backlog, open_now);
+  };
+  const auto [daily_before, open_now] = total_backlog(q);
+  const int64_t slots_before = total_backlog(slots).first;
+  const int64_t late = db_->Count(
+      "SELECT count(*) FROM complaints WHERE created_at >= '" + PgTime(q.start) +
+      "' AND created_at < '" + PgTime(q.end) + "' AND resolved_at >= '" + PgTime(q.end) + "'");
+  ASSERT_GT(late, 0);
+  EXPECT_EQ(daily_before, open_now + late);
+  EXPECT_EQ(slots_before, daily_before);
+  // Behind the triggers' back, the late resolutions move to the end day's
+  // midnight minus a second (before the end): the slots' path reads the
+  // complaints and sees it, the daily path reads only its rollups.
+  db_->Query("ALTER TABLE complaints DISABLE TRIGGER USER");
+  db_->Query("UPDATE complaints SET resolved_at = '" + PgTime(q.end - absl::Seconds(1)) +
+             "' WHERE created_at >= '" + PgTime(q.start) + "' AND created_at < '" +
+             PgTime(q.end) + "' AND resolved_at >= '" + PgTime(q.end) + "'");
+  db_->Query("ALTER TABLE complaints ENABLE TRIGGER USER");
+  EXPECT_EQ(total_backlog(q).first, daily_before);
+  EXPECT_EQ(total_backlog(slots).first, slots_before - late);
 }
 
 TEST_F(ComplaintReportTest, RetentionEqualsASetComputationOverRawRows) {
