@@ -170,6 +170,20 @@ TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
   EXPECT_EQ(*differing, 0);
 }
 
+// Weekly buckets over whole local weeks of Warsaw (a report zone), grouped
+// by `group_by`.
+domain::ReportQuery WarsawWeeks(std::vector<Dimension> group_by) {
+  absl::TimeZone warsaw;
+  absl::LoadTimeZone("Europe/Warsaw", &warsaw);
+  domain::ReportQuery q;
+  q.start = absl::FromCivil(absl::CivilDay(2026, 3, 2), warsaw);
+  q.end = absl::FromCivil(absl::CivilDay(2026, 4, 6), warsaw);
+  q.time_zone = "Europe/Warsaw";
+  q.bucket = Bucket::kWeek;
+  q.group_by = std::move(group_by);
+  return q;
+}
+
 TEST_F(ComplaintReportTest, ComplaintReportEqualsPlainSqlInEveryZoneAndGrouping) {
   const std::vector<std::vector<Dimension>> groupings = {
       {}, {Dimension::kChannel}, {Dimension::kAgent, Dimension::kQueue}, {Dimension::kCategory}};
@@ -268,16 +282,8 @@ TEST_F(ComplaintReportTest, ComplaintReportEqualsPlainSqlInEveryZoneAndGrouping)
 }
 
 TEST_F(ComplaintReportTest, WholeLocalDaysOfAReportZoneAreReadFromTheDailyRollup) {
-  absl::TimeZone warsaw;
-  ASSERT_TRUE(absl::LoadTimeZone("Europe/Warsaw", &warsaw));
-  domain::ReportQuery q;
-  q.start = absl::FromCivil(absl::CivilDay(2026, 3, 2), warsaw);
-  q.end = absl::FromCivil(absl::CivilDay(2026, 4, 6), warsaw);
-  q.time_zone = "Europe/Warsaw";
-  q.bucket = Bucket::kWeek;
-  q.group_by = {Dimension::kAgent};
-  domain::ReportQuery two_dims = q;
-  two_dims.group_by = {Dimension::kAgent, Dimension::kChannel};
+  const domain::ReportQuery q = WarsawWeeks({Dimension::kAgent});
+  const domain::ReportQuery two_dims = WarsawWeeks({Dimension::kAgent, Dimension::kChannel});
   auto before = reports_->Complaints(q);
   auto before_two = reports_->Complaints(two_dims);
   ASSERT_TRUE(before.ok() && before_two.ok());
@@ -319,16 +325,9 @@ TEST_F(ComplaintReportTest, BacklogCountsCohortComplaintsResolvedAfterTheRange) 
 }
 
 TEST_F(ComplaintReportTest, TheDailyBacklogIsReadFromTheResolutionDaysNotTheComplaints) {
-  absl::TimeZone warsaw;
-  ASSERT_TRUE(absl::LoadTimeZone("Europe/Warsaw", &warsaw));
-  domain::ReportQuery q;
-  q.start = absl::FromCivil(absl::CivilDay(2026, 3, 2), warsaw);
-  q.end = absl::FromCivil(absl::CivilDay(2026, 4, 6), warsaw);
-  q.time_zone = "Europe/Warsaw";
-  q.bucket = Bucket::kWeek;
-  q.group_by = {Dimension::kChannel};
-  domain::ReportQuery slots = q;  // two dimensions: summed from the slots
-  slots.group_by = {Dimension::kChannel, Dimension::kQueue};
+  const domain::ReportQuery q = WarsawWeeks({Dimension::kChannel});
+  // Two dimensions: summed from the slots.
+  const domain::ReportQuery slots = WarsawWeeks({Dimension::kChannel, Dimension::kQueue});
   auto total_backlog = [&](const domain::ReportQuery& query) {
     auto got = reports_->Complaints(query);
     EXPECT_TRUE(got.ok()) << got.status();
