@@ -932,19 +932,33 @@ absl::StatusOr<int> ChangeLockedBySystem(ConnectionPool& pool, const std::string
         at, limit);
     if (rows.empty()) return 0;
     const domain::SlaPolicies policies = ReadPolicies(conn, tx);
-    int changed = 0;
+    // All changes in one UPDATE and one event INSERT: the complaint
+    // triggers then run once per chunk, not once per complaint.
+    std::vector<Complaint> before, after;
+    std::vector<std::string> details;
+    before.reserve(rows.size());
+    after.reserve(rows.size());
+    details.reserve(rows.size());
     for (const auto& row : rows) {
       Complaint c = ComplaintFromRow(row);
-      const Complaint before = c;
-      const std::optional<std::string> detail = apply(c, policies);
+      Complaint original = c;
+      std::optional<std::string> detail = apply(c, policies);
       if (!detail) continue;
       ++c.version;
-      UpdateComplaint(conn, tx, c);
-      InsertEvent(conn, tx, before, c, kind, "system", now, *detail);
-      ++changed;
+      before.push_back(std::move(original));
+      after.push_back(std::move(c));
+      details.push_back(*std::move(detail));
     }
+    if (after.empty()) return 0;
+    UpdateComplaints(conn, tx, after);
+    std::vector<EventRecord> events;
+    events.reserve(after.size());
+    for (size_t k = 0; k < after.size(); ++k) {
+      events.push_back({&before[k], &after[k], kind, "system", now, details[k]});
+    }
+    InsertEvents(conn, tx, events);
     tx.commit();
-    return changed;
+    return static_cast<int>(after.size());
   });
 }
 

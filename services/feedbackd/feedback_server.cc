@@ -255,13 +255,18 @@ void FeedbackServer::SlaLoop() {
   do {
     if (!parts_->serving.load()) continue;
     const absl::Time now = parts_->clock.Now();
+    // Chunk after chunk while there is a backlog, but a shutdown waits for
+    // one chunk at most.
+    auto more = [&](const absl::StatusOr<int>& done) {
+      return done.ok() && *done == kChunk && !stop_monitor_.HasBeenNotified();
+    };
     absl::StatusOr<int> breached = kChunk;
-    while (breached.ok() && *breached == kChunk) {
+    while (more(breached)) {
       breached = parts_->complaints.MarkBreaches(now, kChunk);
       if (breached.ok() && *breached > 0) spdlog::info("SLA: {} complaint(s) breached", *breached);
     }
     absl::StatusOr<int> closed = kChunk;
-    while (closed.ok() && *closed == kChunk) {
+    while (more(closed)) {
       closed = parts_->complaints.AutoClose(now - options_.auto_close_after, now, kChunk);
     }
     if (!breached.ok() || !closed.ok()) {
