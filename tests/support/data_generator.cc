@@ -38,9 +38,14 @@ SELECT gen_random_uuid(), status, priority, queue, category, channel, customer_i
 FROM (
   SELECT *, status <> 1 AS responded
   FROM (
+    -- Resolved more than 7 days before the end: closed, as the SLA worker
+    -- would have done (--auto_close_days).
+    SELECT *, CASE WHEN drawn = 4 AND created + res * interval '1 second' + interval '7 days'
+                                      < $4::timestamptz THEN 5 ELSE drawn END AS status
+    FROM (
     SELECT
       CASE WHEN r1 < 0.10 THEN 1 WHEN r1 < 0.25 THEN 2 WHEN r1 < 0.30 THEN 3
-           WHEN r1 < 0.90 THEN 4 ELSE 5 END AS status,
+           WHEN r1 < 0.90 THEN 4 ELSE 5 END AS drawn,
       1 + floor(r2 * 4)::int AS priority,
       (ARRAY['general', 'billing', 'vip'])[1 + floor(r3 * 3)::int] AS queue,
       (ARRAY['delivery', 'billing', 'product', 'service'])[1 + floor(r4 * 4)::int] AS category,
@@ -54,6 +59,7 @@ FROM (
     FROM (SELECT random() r1, random() r2, random() r3, random() r4, random() r5, random() r6,
                  random() r7, random() r8, random() r9
           FROM generate_series(1, $1)) g
+    ) d
   ) s
 ) t)sql";
 
