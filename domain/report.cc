@@ -154,12 +154,52 @@ double TimeHistogram::Estimate(int bin) {
 
 void TimeHistogram::Add(int bin, int64_t count) {
   if (count == 0) return;
-  bins_[bin] += count;
+  auto it = std::lower_bound(bins_.begin(), bins_.end(), bin,
+                             [](const auto& entry, int b) { return entry.first < b; });
+  if (it != bins_.end() && it->first == bin) {
+    it->second += count;
+  } else {
+    bins_.insert(it, {bin, count});
+  }
   count_ += count;
 }
 
+template <typename At>
+void TimeHistogram::MergeAscending(size_t n, At at) {
+  std::vector<std::pair<int, int64_t>> merged;
+  merged.reserve(bins_.size() + n);
+  size_t i = 0, j = 0;
+  while (i < bins_.size() || j < n) {
+    if (j == n || (i < bins_.size() && bins_[i].first < at(j).first)) {
+      merged.push_back(bins_[i++]);
+      continue;
+    }
+    const std::pair<int, int64_t> add = at(j++);
+    count_ += add.second;
+    if (i < bins_.size() && bins_[i].first == add.first) {
+      merged.emplace_back(add.first, bins_[i++].second + add.second);
+    } else {
+      merged.push_back(add);
+    }
+  }
+  bins_.swap(merged);
+}
+
+void TimeHistogram::Add(std::span<const int64_t> bins, std::span<const int64_t> counts) {
+  const size_t n = std::min(bins.size(), counts.size());
+  for (size_t k = 1; k < n; ++k) {
+    if (bins[k] <= bins[k - 1]) {
+      for (size_t m = 0; m < n; ++m) Add(static_cast<int>(bins[m]), counts[m]);
+      return;
+    }
+  }
+  MergeAscending(n, [&](size_t k) {
+    return std::pair<int, int64_t>(static_cast<int>(bins[k]), counts[k]);
+  });
+}
+
 void TimeHistogram::Add(const TimeHistogram& other) {
-  for (const auto& [bin, n] : other.bins_) Add(bin, n);
+  MergeAscending(other.bins_.size(), [&](size_t k) { return other.bins_[k]; });
 }
 
 double TimeHistogram::Percentile(double p) const {
@@ -171,7 +211,7 @@ double TimeHistogram::Percentile(double p) const {
     seen += n;
     if (seen >= rank) return Estimate(bin);
   }
-  return Estimate(bins_.rbegin()->first);
+  return Estimate(bins_.back().first);
 }
 
 double ComplaintStats::resolution_rate_percent() const { return Percent(resolved, opened); }

@@ -3,7 +3,9 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -77,6 +79,10 @@ class TimeHistogram {
   static double Estimate(int bin);
 
   void Add(int bin, int64_t count);
+  // Adds a histogram given as bins (ascending, as the database stores them)
+  // and their counts, in one pass; bins out of order are added one by one.
+  // The spans have the same length.
+  void Add(std::span<const int64_t> bins, std::span<const int64_t> counts);
   void Add(const TimeHistogram& other);
   int64_t count() const { return count_; }
   // Nearest-rank percentile (p in (0, 1]): the estimate of the bin holding
@@ -84,7 +90,13 @@ class TimeHistogram {
   double Percentile(double p) const;
 
  private:
-  std::map<int, int64_t> bins_;
+  // Merges n (bin, count) pairs given by `at`, ascending by bin.
+  template <typename At>
+  void MergeAscending(size_t n, At at);
+
+  // Ascending by bin, each bin once: a report merges thousands of daily
+  // histograms of a few hundred bins each, in order.
+  std::vector<std::pair<int, int64_t>> bins_;
   int64_t count_ = 0;
 };
 

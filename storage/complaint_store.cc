@@ -967,7 +967,17 @@ absl::StatusOr<int> ChangeLockedBySystem(ConnectionPool& pool, const std::string
 absl::StatusOr<int> ComplaintStore::MarkBreaches(absl::Time now, int limit) {
   return ChangeLockedBySystem(
       pool_,
-      "WHERE status < 4 AND ("
+      // Each target's candidates from its own partial index (an OR of the
+      // two walked every open complaint, breached ones included: 0.4 s per
+      // pass at 300k open complaints).
+      "WHERE id IN ("
+      "(SELECT id FROM complaints WHERE first_response_at IS NULL AND "
+      "NOT first_response_breached AND status < 4 AND first_response_due_at < $1::timestamptz "
+      "ORDER BY first_response_due_at LIMIT $2) UNION ALL "
+      "(SELECT id FROM complaints WHERE status < 4 AND NOT sla_paused AND "
+      "NOT resolution_breached AND resolution_due_at < $1::timestamptz "
+      "ORDER BY resolution_due_at LIMIT $2)) "
+      "AND status < 4 AND ("
       "(first_response_at IS NULL AND NOT first_response_breached AND "
       "first_response_due_at < $1::timestamptz) OR "
       "(NOT sla_paused AND NOT resolution_breached AND resolution_due_at < $1::timestamptz)) "

@@ -308,7 +308,7 @@ absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complai
               bins.size() != counts.size()) {
             return absl::InternalError("complaint_time_daily: malformed histogram");
           }
-          for (size_t i = 0; i < bins.size(); ++i) h.Add(static_cast<int>(bins[i]), counts[i]);
+          h.Add(bins, counts);
         }
         for (const auto& r : run(late_sql(daily))) {
           auto it = out.find(KeyFromRow(r));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 #include <vector>
 
 namespace feedback::domain {
@@ -171,6 +172,38 @@ TEST(TimeHistogramTest, BinsAndMerging) {
   EXPECT_EQ(a.count(), 4);
   EXPECT_NEAR(a.Percentile(0.25), 100, 1);
   EXPECT_NEAR(a.Percentile(0.5), 10000, 100);
+}
+
+TEST(TimeHistogramTest, AddingStoredHistogramsEqualsAddingEachBin) {
+  // Daily histograms as the database stores them (ascending bins, delta
+  // rows with negative counts), merged in one pass, against bin by bin.
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> bin(0, 700);
+  std::uniform_int_distribution<int> count(-2, 9);
+  TimeHistogram merged, one_by_one;
+  for (int day = 0; day < 60; ++day) {
+    std::set<int> bins;
+    while (bins.size() < 150) bins.insert(bin(rng));
+    std::vector<int64_t> b(bins.begin(), bins.end()), c;
+    for (int64_t x : b) {
+      c.push_back(count(rng));
+      one_by_one.Add(static_cast<int>(x), c.back());
+    }
+    merged.Add(b, c);
+  }
+  ASSERT_GT(merged.count(), 0);
+  EXPECT_EQ(merged.count(), one_by_one.count());
+  for (double p : {0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0}) {
+    EXPECT_EQ(merged.Percentile(p), one_by_one.Percentile(p)) << p;
+  }
+  // Bins out of order are still counted.
+  TimeHistogram unordered;
+  const std::vector<int64_t> bins = {TimeHistogram::Bin(10000), TimeHistogram::Bin(100)};
+  const std::vector<int64_t> counts = {3, 1};
+  unordered.Add(bins, counts);
+  EXPECT_EQ(unordered.count(), 4);
+  EXPECT_NEAR(unordered.Percentile(0.25), 100, 1);
+  EXPECT_NEAR(unordered.Percentile(0.5), 10000, 100);
 }
 
 TEST(ComplaintStatsTest, RatesFromCounts) {
