@@ -72,9 +72,11 @@ class ReportStore {
   absl::StatusOr<int64_t> CompactComplaintRollups(int max_keys);
 
  private:
-  // Calls add(key, score, count) for each grouped count of `kind`.
-  template <typename Add>
-  absl::Status Counts(const domain::ReportQuery& query, int kind, Add add);
+  // The grouped counts per score of `kind` (1 CSAT, 2 NPS) into
+  // Stats::counts, whose first element counts `lowest_score`.
+  template <typename Stats>
+  absl::StatusOr<std::map<ReportKey, Stats>> Counts(const domain::ReportQuery& query, int kind,
+                                                    int lowest_score);
 
   ConnectionPool& pool_;
 };
