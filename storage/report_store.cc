@@ -384,11 +384,37 @@ SELECT epoch_us(period::timestamp AT TIME ZONE $1),
 FROM retention_counts
 WHERE zone = $1 AND grain = $2 AND period >= $3::date AND period < $4::date AND day < $4::date
 GROUP BY period)sql";
+  // A range ending inside a local day D (at E): the counts answer up to
+  // D's midnight M; the customers active in [M, E) (one day's activity at
+  // most) whose first day in E's period is D are added, with whether they
+  // were active in the period before and a complainant of it.
+  constexpr char kEndDaySql[] = R"sql(
+WITH today AS (
+  SELECT DISTINCT customer_id FROM customer_activity
+  WHERE slot >= $1::timestamptz AND slot < $2::timestamptz
+), first_today AS (
+  SELECT t.customer_id FROM today t
+  WHERE NOT EXISTS (SELECT 1 FROM customer_days d
+                    WHERE d.customer_id = t.customer_id AND d.zone = $3
+                      AND d.day >= $5::date AND d.day < $6::date)
+)
+SELECT count(*),
+       count(*) FILTER (WHERE EXISTS (
+         SELECT 1 FROM customer_days d
+         WHERE d.customer_id = f.customer_id AND d.zone = $3
+           AND d.day >= retention_prev($4, $5::date) AND d.day < $5::date)),
+       count(*) FILTER (WHERE cp.unresolved = 0),
+       count(*) FILTER (WHERE cp.unresolved > 0)
+FROM first_today f
+LEFT JOIN complainant_periods cp
+  ON (cp.customer_id, cp.zone, cp.grain, cp.period)
+   = (f.customer_id, $3, $4, retention_prev($4, $5::date)))sql";
   const absl::Time first = domain::BucketStart(q.start, zone, q.bucket);
   const absl::Time lookback = domain::PreviousBucketStart(first, zone, q.bucket);
   const char* grain = q.bucket == domain::Bucket::kMonth  ? "m"
                       : q.bucket == domain::Bucket::kWeek ? "w"
                                                           : "d";
+  const absl::Time end_day = absl::FromCivil(absl::ToCivilDay(q.end, zone), zone);
   return RunWithConnection(
       pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> {
         pqxx::read_transaction tx(conn.get());
@@ -401,17 +427,30 @@ GROUP BY period)sql";
           s.complainants_unresolved = r[col + 2].as<int64_t>();
           s.complainants_unresolved_returned = r[col + 3].as<int64_t>();
         };
-        // Ranges of a report zone ending at a local midnight are counted
-        // already; anything else is counted here.
-        if (IsLocalMidnight(q.end, zone) && IsReportZone(tx, q.time_zone)) {
+        // Ranges of a report zone are counted already (up to the end's
+        // local day, and that day's part from its activity); ranges in
+        // other zones are counted here.
+        if (IsReportZone(tx, q.time_zone)) {
           for (const auto& r : tx.exec_params(kCountsSql, q.time_zone, grain,
                                               LocalDate(lookback, q.time_zone),
-                                              LocalDate(q.end, q.time_zone))) {
+                                              LocalDate(end_day, q.time_zone))) {
             const absl::Time b = absl::FromUnixMicros(r[0].as<int64_t>());
             if (const int64_t n = r[2].as<int64_t>(); n != 0) active[b] = n;
             if (const int64_t n = r[3].as<int64_t>(); n != 0) out[b].returning = n;
             if (r[4].as<int64_t>() + r[6].as<int64_t>() != 0) {
               complainants(absl::FromUnixMicros(r[1].as<int64_t>()), r, 4);
+            }
+          }
+          if (end_day < q.end) {
+            const absl::Time period = domain::BucketStart(end_day, zone, q.bucket);
+            const pqxx::row r =
+                tx.exec_params1(kEndDaySql, PgTime(end_day), PgTime(q.end), q.time_zone, grain,
+                                LocalDate(period, q.time_zone), LocalDate(end_day, q.time_zone));
+            if (const int64_t n = r[0].as<int64_t>(); n != 0) {
+              active[period] += n;
+              out[period].returning += r[1].as<int64_t>();
+              out[period].complainants_resolved_returned += r[2].as<int64_t>();
+              out[period].complainants_unresolved_returned += r[3].as<int64_t>();
             }
           }
         } else {

@@ -45,9 +45,10 @@ class ReportStore {
   absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> Complaints(
       const domain::ReportQuery& query);
   // Per bucket (DAY, WEEK or MONTH; no grouping). Keys are bucket starts.
-  // From retention_counts when the range ends at a local midnight of a
-  // report zone; otherwise from customer_activity and the complaints filed
-  // in the range and the bucket before it.
+  // In a report zone from retention_counts (plus, for a range ending inside
+  // a local day, that day's customer_activity before the end); in other
+  // zones from customer_activity and the complaints filed in the range and
+  // the bucket before it.
   absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> Retention(
       const domain::ReportQuery& query);
 

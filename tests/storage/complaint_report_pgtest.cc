@@ -472,11 +472,53 @@ TEST_F(ComplaintReportTest, RetentionOfAReportZoneIsReadFromItsCounts) {
   EXPECT_EQ(partial->begin()->second.active, before->begin()->second.active);
   EXPECT_GT(partial->rbegin()->second.active, 0);
   EXPECT_LT(partial->rbegin()->second.active, before->rbegin()->second.active);
-  // ... one ending at noon is counted from the activity (gone).
+  // ... and one ending at noon too, plus the activity of its last morning
+  // (gone here, so it adds nothing).
   q.end += absl::Hours(12);
-  partial = reports_->Retention(q);
-  ASSERT_TRUE(partial.ok());
-  for (const auto& [b, s] : *partial) EXPECT_EQ(s.active, 0);
+  auto noon = reports_->Retention(q);
+  ASSERT_TRUE(noon.ok());
+  ASSERT_EQ(noon->size(), partial->size());
+  for (const auto& [b, s] : *partial) {
+    EXPECT_EQ(noon->at(b).active, s.active);
+    EXPECT_EQ(noon->at(b).returning, s.returning);
+  }
+  // A zone that is not a report zone is counted from the activity (gone).
+  q.time_zone = "Asia/Tokyo";
+  auto tokyo = reports_->Retention(q);
+  ASSERT_TRUE(tokyo.ok());
+  for (const auto& [b, s] : *tokyo) EXPECT_EQ(s.active, 0);
+}
+
+TEST_F(ComplaintReportTest, RetentionEndingInsideADayAddsThatDaysFirstVisits) {
+  // UTC is a report zone: a range ending at 13:00 reads the counts up to
+  // midnight and the morning's activity; it equals the set computation
+  // over the raw rows (as every zone's noon does in the test above), and
+  // customers active only in the morning of the last day are counted.
+  domain::ReportQuery q;
+  q.start = absl::FromCivil(absl::CivilDay(2026, 3, 2), absl::UTCTimeZone());
+  q.end = absl::FromCivil(absl::CivilSecond(2026, 4, 22, 13), absl::UTCTimeZone());
+  q.time_zone = "UTC";
+  q.bucket = Bucket::kWeek;
+  domain::ReportQuery midnight = q;
+  midnight.end = absl::FromCivil(absl::CivilDay(2026, 4, 22), absl::UTCTimeZone());
+  auto at_one = reports_->Retention(q);
+  auto at_midnight = reports_->Retention(midnight);
+  ASSERT_TRUE(at_one.ok() && at_midnight.ok());
+  const absl::Time last_week = absl::FromCivil(absl::CivilDay(2026, 4, 20), absl::UTCTimeZone());
+  const int64_t first_seen_that_morning = db_->Count(
+      "SELECT count(DISTINCT customer_id) FROM customer_activity a "
+      "WHERE slot >= '2026-04-22T00:00:00Z' AND slot < '2026-04-22T13:00:00Z' "
+      "AND NOT EXISTS (SELECT 1 FROM customer_activity b WHERE b.customer_id = a.customer_id "
+      "AND b.slot >= '2026-04-20T00:00:00Z' AND b.slot < '2026-04-22T00:00:00Z')");
+  ASSERT_GT(first_seen_that_morning, 0);
+  EXPECT_EQ(at_one->at(last_week).active,
+            at_midnight->at(last_week).active + first_seen_that_morning);
+  // Earlier weeks are whole either way.
+  for (const auto& [b, s] : *at_midnight) {
+    if (b < last_week) {
+      EXPECT_EQ(at_one->at(b).active, s.active);
+    }
+  }
 }
 
 TEST_F(ComplaintReportTest, AnErasedCustomerLeavesTheCountsAndNoTrace) {
