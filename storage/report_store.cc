@@ -215,7 +215,9 @@ absl::StatusOr<std::map<ReportKey, Stats>> ReportStore::Counts(const domain::Rep
         for (const auto& r : rows) {
           Stats& stats = out[ReportKey{absl::FromUnixMicros(r[0].as<int64_t>()), r[1].as<int>(),
                                        r[2].as<std::string>(), r[3].as<std::string>()}];
-          for (size_t i = 0; i < kScores; ++i) stats.counts[i] += r[4 + static_cast<int>(i)].as<int64_t>();
+          for (size_t i = 0; i < kScores; ++i) {
+            stats.counts[i] += r[4 + static_cast<int>(i)].as<int64_t>();
+          }
         }
         return out;
       });
@@ -417,7 +419,8 @@ LEFT JOIN complainant_periods cp
   const absl::Time end_day = absl::FromCivil(absl::ToCivilDay(q.end, zone), zone);
   return RunWithConnection(
       pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> {
-        pqxx::read_transaction tx(conn.get());
+        // One snapshot for the counts and the end day's activity.
+        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn.get());
         std::map<absl::Time, int64_t> active;
         std::map<absl::Time, domain::RetentionStats> out;
         auto complainants = [&](absl::Time b, const pqxx::row& r, int col) {
