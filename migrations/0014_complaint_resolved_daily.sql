@@ -101,7 +101,8 @@ BEGIN
         HAVING sum(sign) <> 0) b
   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 
-  IF EXISTS (SELECT 1 FROM unnest(added || removed) x WHERE x.resolved_at IS NOT NULL) THEN
+  IF EXISTS (SELECT 1 FROM unnest(added) x WHERE x.resolved_at IS NOT NULL)
+     OR EXISTS (SELECT 1 FROM unnest(removed) x WHERE x.resolved_at IS NOT NULL) THEN
     INSERT INTO complaint_resolved_daily
       (zone, day, dims, channel, queue, category, assignee, resolved_on, resolved)
     SELECT zone, day, dims, k_channel, k_queue, k_category, k_assignee, resolved_on, sum(sign)
