@@ -58,10 +58,9 @@ CREATE FUNCTION complaint_daily_keys(c complaints[], s integer)
     AS g(dims)
 $$;
 
--- The daily rollup statement of 0009 (renamed by 0012) keeps its name's
--- callers: it becomes complaint_daily_counts_rows, unchanged, and the
--- function the dispatchers of 0012 call runs it and then the resolution
--- days. Only statements that touch a resolved complaint (resolutions,
+-- 0009's daily rollup function (named complaint_daily_apply_rows by 0012)
+-- stays as it is under a new name, complaint_daily_counts_rows; the name
+-- the dispatchers of 0012 call now runs it and then the resolution days. Only statements that touch a resolved complaint (resolutions,
 -- reopens, changes to resolved complaints) have any: claims and most agent
 -- actions skip that statement (as a part of the counts statement it took
 -- 10-20% of every claim batch).
