@@ -581,12 +581,13 @@ absl::StatusOr<int64_t> ReportStore::CheckComplaintRollups() {
   });
 }
 
-absl::StatusOr<int64_t> ReportStore::CompactComplaintRollups(int max_keys) {
+absl::StatusOr<int64_t> ReportStore::CompactRollups(int max_keys) {
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
     pqxx::work tx(conn.get());
     const int64_t removed =
         tx.exec_params("SELECT complaint_rollup_compact($1) + complaint_daily_compact($1) + "
-                       "complaint_resolved_daily_compact($1) + retention_counts_compact($1)",
+                       "complaint_resolved_daily_compact($1) + retention_counts_compact($1) + "
+                       "feedback_shards_fold($1, now() - interval '1 day')",
                        max_keys)[0][0].as<int64_t>();
     tx.commit();
     return removed;
@@ -643,13 +644,16 @@ absl::StatusOr<int64_t> ReportStore::CheckRollup() {
     pqxx::read_transaction tx(conn.get());
     const pqxx::result r = tx.exec(
         std::string("WITH recount AS (") + kRecount +
-        "), stored AS (SELECT slot, kind, channel, agent_id, queue, score, responses "
-        "FROM feedback_rollup) SELECT count(*) FROM ("
+        "), stored AS (SELECT slot, kind, channel, agent_id, queue, score, "
+        "sum(responses)::bigint FROM feedback_rollup GROUP BY 1, 2, 3, 4, 5, 6) "
+        "SELECT count(*) FROM ("
         "(SELECT * FROM recount EXCEPT ALL SELECT * FROM stored) UNION ALL "
         "(SELECT * FROM stored EXCEPT ALL SELECT * FROM recount)) d");
     const pqxx::result daily = tx.exec(
         "WITH recount AS (SELECT d.* FROM report_zones z, feedback_daily_recount(z.zone) d), "
-        "stored AS (SELECT * FROM feedback_daily) SELECT count(*) FROM ("
+        "stored AS (SELECT zone, day, dims, kind, channel, agent_id, queue, score, "
+        "sum(responses)::bigint FROM feedback_daily GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) "
+        "SELECT count(*) FROM ("
         "(SELECT * FROM recount EXCEPT ALL SELECT * FROM stored) UNION ALL "
         "(SELECT * FROM stored EXCEPT ALL SELECT * FROM recount)) d");
     return r[0][0].as<int64_t>() + daily[0][0].as<int64_t>();

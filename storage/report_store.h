@@ -61,16 +61,18 @@ class ReportStore {
   // Recomputes feedback_rollup and feedback_daily from the feedback rows
   // (writes wait meanwhile). Returns the number of rollup rows.
   absl::StatusOr<int64_t> RebuildRollup();
-  // How many rows of feedback_rollup and feedback_daily differ from a
-  // recount of the feedback rows (0 when consistent).
+  // How many keys of feedback_rollup and feedback_daily (their shards
+  // summed) differ from a recount of the feedback rows (0 when consistent).
   absl::StatusOr<int64_t> CheckRollup();
   // The same for the complaint rollups, customer_activity and the
   // retention counts (customer_days, complainant_periods, retention_counts).
   absl::StatusOr<int64_t> RebuildComplaintRollups();
   absl::StatusOr<int64_t> CheckComplaintRollups();
-  // Merges the delta rows of up to `max_keys` rollup keys (migration 0008);
-  // returns the rows removed (0: nothing left to merge). Sums are unchanged.
-  absl::StatusOr<int64_t> CompactComplaintRollups(int max_keys);
+  // Merges the delta rows of up to `max_keys` rollup keys (migration 0008)
+  // and folds up to `max_keys` score rollup rows of writer shards a day old
+  // or more into shard 0 (migration 0015); returns the rows removed (0:
+  // nothing left to merge). Sums are unchanged.
+  absl::StatusOr<int64_t> CompactRollups(int max_keys);
 
  private:
   // The grouped counts per score of `kind` (1 CSAT, 2 NPS) into

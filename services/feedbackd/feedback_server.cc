@@ -240,9 +240,10 @@ void FeedbackServer::MonitorLoop() {
                                           : options_.retention_interval);
     }
     if (ok && absl::Now() >= next_compaction) {
-      // Complaint changes add delta rows to the rollups; merge them.
+      // Complaint changes add delta rows to the rollups, score writers rows
+      // of their own shard; merge them.
       constexpr int kKeys = 5000;
-      absl::StatusOr<int64_t> merged = parts_->reports.CompactComplaintRollups(kKeys);
+      absl::StatusOr<int64_t> merged = parts_->reports.CompactRollups(kKeys);
       if (!merged.ok()) spdlog::warn("rollup compaction: {}", merged.status().ToString());
       next_compaction = absl::Now() + (merged.ok() && *merged >= 2 * kKeys ? absl::ZeroDuration()
                                                                        : absl::Minutes(1));

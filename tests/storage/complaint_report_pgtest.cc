@@ -149,7 +149,7 @@ TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
 
   int64_t removed = 0;
   for (int pass = 0; pass < 10000; ++pass) {  // small chunks: many passes
-    absl::StatusOr<int64_t> n = reports_->CompactComplaintRollups(25);
+    absl::StatusOr<int64_t> n = reports_->CompactRollups(25);
     ASSERT_TRUE(n.ok()) << n.status();
     if (*n == 0) break;
     removed += *n;

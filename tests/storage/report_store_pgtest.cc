@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 #include "domain/ids.h"
 #include "domain/payload_hash.h"
@@ -251,6 +252,99 @@ TEST_F(ReportStoreTest, CheckFindsDriftAndRebuildRepairsIt) {
   EXPECT_EQ(*reports_->CheckRollup(), 0);
   EXPECT_EQ(db_->Count("SELECT sum(responses) FROM feedback_rollup"),
             db_->Count("SELECT count(*) FROM feedback"));
+}
+
+TEST_F(ReportStoreTest, ConcurrentWritersAddToShardsOfTheirOwnAndFoldingKeepsEveryCount) {
+  ASSERT_TRUE(reports_->AddReportZone("Europe/Warsaw").ok());
+  // Two writer threads, each with its own store and batches; most scores
+  // are months old, some from the last hour.
+  auto write = [&](int writer) {
+    PgFeedbackStore store(*pool_, domain::ClosedLoopRule{.csat_max = 0, .nps_max = -1});
+    std::mt19937 rng(writer);
+    const absl::Time old = absl::FromCivil(absl::CivilDay(2026, 3, 1), absl::UTCTimeZone());
+    for (int b = 0; b < 20; ++b) {
+      std::vector<PendingSubmit> batch;
+      for (int i = 0; i < 40; ++i) {
+        PendingSubmit p;
+        p.api_key_id = 1;
+        domain::Submission& s = p.submission;
+        s.kind = domain::SubmitKind::kRating;
+        s.request_id = "w" + std::to_string(writer) + "-" + std::to_string(b * 40 + i);
+        s.channel = 1 + static_cast<int>(rng() % 3);
+        s.agent_id = "agent-" + std::to_string(rng() % 3);
+        s.csat_score = 1 + static_cast<int>(rng() % 5);
+        s.occurred_at = i % 8 == 0 ? absl::Now() - absl::Minutes(rng() % 60)
+                                   : old + absl::Minutes(rng() % (5 * 24 * 60));
+        p.payload_hash = domain::PayloadHash(s);
+        p.csat_feedback_id = domain::NewFeedbackId(*s.occurred_at);
+        p.received_at = absl::Now();
+        batch.push_back(p);
+      }
+      auto out = store.WriteBatch(batch);
+      ASSERT_TRUE(out.ok()) << out.status();
+    }
+  };
+  std::thread first(write, 1), second(write, 2);
+  first.join();
+  second.join();
+  auto one = [&](const std::string& sql) { return db_->Count(sql); };
+  // Each thread wrote rows of its own shard, never shard 0.
+  EXPECT_EQ(one("SELECT count(DISTINCT shard) FROM feedback_rollup"), 2);
+  EXPECT_EQ(one("SELECT count(DISTINCT shard) FROM feedback_daily"), 2);
+  EXPECT_EQ(one("SELECT count(*) FROM feedback_daily WHERE shard = 0"), 0);
+  const char* kSplitKeys =
+      "SELECT count(*) FROM (SELECT 1 FROM feedback_daily "
+      "GROUP BY zone, dims, kind, day, channel, agent_id, queue, score HAVING count(*) > 1) k";
+  ASSERT_GT(one(kSplitKeys), 0);  // the all-scores rows of a day, at least
+  EXPECT_EQ(*reports_->CheckRollup(), 0);
+
+  domain::ReportQuery days;  // the daily rollup
+  days.start = LocalMidnight("Europe/Warsaw", 2026, 2, 23);
+  absl::TimeZone warsaw;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Warsaw", &warsaw));
+  days.end = absl::FromCivil(absl::ToCivilDay(absl::Now(), warsaw) + 2, warsaw);
+  days.time_zone = "Europe/Warsaw";
+  days.bucket = Bucket::kWeek;
+  days.group_by = {Dimension::kAgent};
+  domain::ReportQuery slots = days;  // Kathmandu is no report zone: the slots
+  slots.time_zone = "Asia/Kathmandu";
+  slots.bucket = Bucket::kDay;
+  const auto days_before = reports_->Satisfaction(days);
+  const auto slots_before = reports_->Satisfaction(slots);
+  ASSERT_TRUE(days_before.ok() && slots_before.ok());
+  int64_t total = 0;
+  for (const auto& [key, stats] : *days_before) total += stats.responses();
+  EXPECT_EQ(total, 2 * 20 * 40);
+
+  int64_t moved = 0;
+  for (int pass = 0; pass < 1000; ++pass) {  // small chunks: many passes
+    absl::StatusOr<int64_t> n = reports_->CompactRollups(25);
+    ASSERT_TRUE(n.ok()) << n.status();
+    if (*n == 0) break;
+    moved += *n;
+  }
+  EXPECT_GT(moved, 0);
+  // The months-old slots and days are in shard 0, one row per key; the
+  // last hour's stay in the writers' shards.
+  EXPECT_EQ(one("SELECT count(*) FROM feedback_rollup WHERE shard <> 0 AND slot < '2026-04-01'"),
+            0);
+  EXPECT_EQ(one("SELECT count(*) FROM feedback_daily WHERE shard <> 0 AND day < '2026-04-01'"),
+            0);
+  EXPECT_GT(one("SELECT count(*) FROM feedback_rollup WHERE shard <> 0"), 0);
+  EXPECT_EQ(one("SELECT count(*) FROM (SELECT 1 FROM feedback_daily WHERE day < '2026-04-01' "
+                "GROUP BY zone, dims, kind, day, channel, agent_id, queue, score "
+                "HAVING count(*) > 1) k"),
+            0);
+  EXPECT_EQ(*reports_->CheckRollup(), 0);
+  const auto days_after = reports_->Satisfaction(days);
+  const auto slots_after = reports_->Satisfaction(slots);
+  ASSERT_TRUE(days_after.ok() && slots_after.ok());
+  ASSERT_EQ(days_after->size(), days_before->size());
+  for (const auto& [key, stats] : *days_before) EXPECT_EQ(days_after->at(key).counts, stats.counts);
+  ASSERT_EQ(slots_after->size(), slots_before->size());
+  for (const auto& [key, stats] : *slots_before) {
+    EXPECT_EQ(slots_after->at(key).counts, stats.counts);
+  }
 }
 
 }  // namespace
