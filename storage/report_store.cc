@@ -153,6 +153,33 @@ std::string DailyBucket(const domain::ReportQuery& q) {
   return "$9::timestamptz";
 }
 
+// The whole local weeks (from Monday) or months of a report by week or
+// month: the periods starting on `first` up to `last` (exclusive; equal
+// when there is none) and their grain in complaint_time_period.
+struct WholePeriods {
+  absl::CivilDay first, last;
+  std::string grain;
+};
+std::optional<WholePeriods> WholePeriodsOf(const domain::ReportQuery& q) {
+  if (q.bucket != domain::Bucket::kWeek && q.bucket != domain::Bucket::kMonth) return std::nullopt;
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(q.time_zone, &zone)) return std::nullopt;
+  const absl::CivilDay from = absl::ToCivilDay(q.start, zone);
+  const absl::CivilDay to = absl::ToCivilDay(q.end, zone);
+  WholePeriods p;
+  if (q.bucket == domain::Bucket::kWeek) {
+    p.first = absl::NextWeekday(from - 1, absl::Weekday::monday);  // the first Monday >= from
+    p.last = absl::PrevWeekday(to + 1, absl::Weekday::monday);     // the last Monday <= to
+    p.grain = "w";
+  } else {
+    p.first = from.day() == 1 ? from : absl::CivilDay(absl::CivilMonth(from) + 1);
+    p.last = absl::CivilDay(absl::CivilMonth(to));
+    p.grain = "m";
+  }
+  if (p.first >= p.last) p.first = p.last = to;
+  return p;
+}
+
 // Whether `zone` has daily rollups.
 bool IsReportZone(pqxx::transaction_base& tx, const std::string& zone) {
   return tx.exec_params("SELECT 1 FROM report_zones WHERE zone = $1", zone).size() == 1;
@@ -258,8 +285,20 @@ absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complai
            "GROUP BY 1, 2, 3, 4, 5 HAVING sum(opened) <> 0";
   };
   // Bins and counts: one of each per row from the slots, arrays of them
-  // (one histogram) per row from the days.
+  // (one histogram) per row from the days. By week or month, the whole
+  // weeks or months of the range ($10 to $11, grain $12) are read from
+  // their own histograms (migration 0016) and only the days outside them
+  // from the days'.
+  const std::optional<WholePeriods> periods = WholePeriodsOf(q);
   auto times_sql = [&](bool daily) {
+    if (daily && periods) {
+      return std::string("SELECT ") + kComplaintKey +
+             ", metric, bins, counts FROM complaint_time_daily" + daily_key + daily_where +
+             "AND (day < $10::date OR day >= $11::date) UNION ALL SELECT " + kComplaintKey +
+             ", metric, bins, counts FROM (SELECT *, period AS day FROM complaint_time_period "
+             "WHERE grain = $12::\"char\") p" +
+             daily_key + daily_where + "AND day >= $10::date AND day < $11::date";
+    }
     return daily ? std::string("SELECT ") + kComplaintKey +
                        ", metric, bins, counts FROM complaint_time_daily" + daily_key + daily_where
                  : std::string("SELECT ") + kComplaintKey +
@@ -311,7 +350,15 @@ absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complai
           s.backlog_open_at_end = s.opened - s.resolved;
         }
         std::vector<int64_t> bins, counts;
-        for (const auto& r : run(times_sql(daily))) {
+        const pqxx::result times =
+            daily && periods
+                ? tx.exec_params(times_sql(true), 0, LocalDate(q.start, q.time_zone),
+                                 LocalDate(q.end, q.time_zone), f.channels, f.queues, f.agents,
+                                 q.time_zone, *dims, PgTime(q.start),
+                                 absl::FormatCivilTime(periods->first),
+                                 absl::FormatCivilTime(periods->last), periods->grain)
+                : run(times_sql(daily));
+        for (const auto& r : times) {
           auto it = out.find(KeyFromRow(r));
           if (it == out.end()) continue;
           domain::TimeHistogram& h =
@@ -322,7 +369,7 @@ absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complai
           }
           if (!ParseIntArray(r[6].c_str(), bins) || !ParseIntArray(r[7].c_str(), counts) ||
               bins.size() != counts.size()) {
-            return absl::InternalError("complaint_time_daily: malformed histogram");
+            return absl::InternalError("complaint time histogram: malformed arrays");
           }
           h.Add(bins, counts);
         }
@@ -487,12 +534,14 @@ absl::StatusOr<int64_t> ReportStore::RebuildComplaintRollups() {
     pqxx::work tx(conn.get());
     tx.exec("LOCK TABLE complaints, feedback IN SHARE MODE");
     tx.exec("LOCK TABLE complaint_rollup, complaint_time_rollup, complaint_daily, "
-            "complaint_time_daily, complaint_resolved_daily, customer_activity, customer_days, "
-            "complainant_periods, retention_counts IN EXCLUSIVE MODE");
+            "complaint_time_daily, complaint_time_period, complaint_resolved_daily, "
+            "customer_activity, customer_days, complainant_periods, retention_counts "
+            "IN EXCLUSIVE MODE");
     tx.exec("DELETE FROM complaint_rollup");
     tx.exec("DELETE FROM complaint_time_rollup");
     tx.exec("DELETE FROM complaint_daily");
     tx.exec("DELETE FROM complaint_time_daily");
+    tx.exec("DELETE FROM complaint_time_period");
     tx.exec("DELETE FROM complaint_resolved_daily");
     tx.exec("DELETE FROM customer_activity");
     tx.exec("DELETE FROM customer_days");
@@ -515,6 +564,10 @@ absl::StatusOr<int64_t> ReportStore::RebuildComplaintRollups() {
     rows += static_cast<int64_t>(
         tx.exec("INSERT INTO complaint_time_daily SELECT d.* FROM report_zones z, "
                 "complaint_time_daily_recount(z.zone) d")
+            .affected_rows());
+    rows += static_cast<int64_t>(
+        tx.exec("INSERT INTO complaint_time_period SELECT d.* FROM report_zones z, "
+                "complaint_time_period_recount(z.zone) d")
             .affected_rows());
     rows += static_cast<int64_t>(
         tx.exec("INSERT INTO complaint_resolved_daily SELECT d.* FROM report_zones z, "
@@ -570,6 +623,8 @@ absl::StatusOr<int64_t> ReportStore::CheckComplaintRollups() {
                      "HAVING sum(opened) <> 0") +
            differing("SELECT d.* FROM report_zones z, complaint_time_daily_recount(z.zone) d",
                      "SELECT * FROM complaint_time_daily_merged()") +
+           differing("SELECT d.* FROM report_zones z, complaint_time_period_recount(z.zone) d",
+                     "SELECT * FROM complaint_time_period_merged()") +
            differing("SELECT d.* FROM report_zones z, complaint_resolved_daily_recount(z.zone) d",
                      "SELECT * FROM complaint_resolved_daily_merged()") +
            differing("SELECT d.* FROM report_zones z, customer_days_recount(z.zone) d",
@@ -586,7 +641,8 @@ absl::StatusOr<int64_t> ReportStore::CompactRollups(int max_keys) {
     pqxx::work tx(conn.get());
     const int64_t removed =
         tx.exec_params("SELECT complaint_rollup_compact($1) + complaint_daily_compact($1) + "
-                       "complaint_resolved_daily_compact($1) + retention_counts_compact($1) + "
+                       "complaint_time_period_compact($1) + complaint_resolved_daily_compact($1) + "
+                       "retention_counts_compact($1) + "
                        "feedback_shards_fold($1, now() - interval '1 day')",
                        max_keys)[0][0].as<int64_t>();
     tx.commit();
@@ -611,6 +667,9 @@ absl::StatusOr<bool> ReportStore::AddReportZone(const std::string& zone) {
     tx.exec_params("INSERT INTO complaint_daily SELECT * FROM complaint_daily_recount($1)", zone);
     tx.exec_params(
         "INSERT INTO complaint_time_daily SELECT * FROM complaint_time_daily_recount($1)", zone);
+    tx.exec_params(
+        "INSERT INTO complaint_time_period SELECT * FROM complaint_time_period_recount($1)",
+        zone);
     tx.exec_params(
         "INSERT INTO complaint_resolved_daily SELECT * FROM complaint_resolved_daily_recount($1)",
         zone);

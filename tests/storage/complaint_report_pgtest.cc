@@ -137,6 +137,11 @@ TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
   ASSERT_GT(std::stoll(one("SELECT count(*) FROM complaint_daily")), std::stoll(one(kDailyKeys)));
   ASSERT_GT(std::stoll(one("SELECT count(*) FROM complaint_time_daily")),
             std::stoll(one(kTimeDailyKeys)));
+  const char* kTimePeriodKeys =
+      "SELECT count(*) FROM (SELECT DISTINCT zone, grain, period, dims, channel, queue, "
+      "category, assignee, metric FROM complaint_time_period) k";
+  ASSERT_GT(std::stoll(one("SELECT count(*) FROM complaint_time_period")),
+            std::stoll(one(kTimePeriodKeys)));
   const char* kResolvedDailyKeys =
       "SELECT count(*) FROM (SELECT DISTINCT zone, dims, day, resolved_on, channel, queue, "
       "category, assignee FROM complaint_resolved_daily) k";
@@ -161,6 +166,7 @@ TEST_F(ComplaintReportTest, CompactionMergesDeltaRowsAndKeepsEveryNumber) {
   EXPECT_EQ(one("SELECT count(*) FROM complaint_time_rollup"), one(kTimeKeys));
   EXPECT_EQ(one("SELECT count(*) FROM complaint_daily"), one(kDailyKeys));
   EXPECT_EQ(one("SELECT count(*) FROM complaint_time_daily"), one(kTimeDailyKeys));
+  EXPECT_EQ(one("SELECT count(*) FROM complaint_time_period"), one(kTimePeriodKeys));
   EXPECT_EQ(one("SELECT count(*) FROM complaint_resolved_daily"), one(kResolvedDailyKeys));
   EXPECT_EQ(one("SELECT count(*) FROM retention_counts"), one(kRetentionKeys));
   // ... with the same sums, still equal to a recount of the complaints.
@@ -305,6 +311,88 @@ TEST_F(ComplaintReportTest, WholeLocalDaysOfAReportZoneAreReadFromTheDailyRollup
   }
   // Two dimensions are summed from the slots, now empty.
   EXPECT_TRUE(after_two->empty());
+}
+
+TEST_F(ComplaintReportTest, WholeWeeksAndMonthsReadTheirOwnHistogramsAndTheEdgesTheDays) {
+  absl::TimeZone warsaw;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Warsaw", &warsaw));
+  for (Bucket bucket : {Bucket::kWeek, Bucket::kMonth}) {
+    const std::string what = bucket == Bucket::kWeek ? "weeks" : "months";
+    domain::ReportQuery q;  // Wednesday 4 February to Thursday 16 April
+    q.start = absl::FromCivil(absl::CivilDay(2026, 2, 4), warsaw);
+    q.end = absl::FromCivil(absl::CivilDay(2026, 4, 16), warsaw);
+    q.time_zone = "Europe/Warsaw";
+    q.bucket = bucket;
+    q.group_by = {Dimension::kChannel};
+    // Per bucket and channel by plain SQL: times counted and their p50/p90.
+    const std::string sql =
+        "SELECT epoch_us(" + BucketSql(bucket, "created_at") + "), channel, "
+        "count(first_response_seconds), count(resolution_seconds), "
+        "coalesce(percentile_disc(0.5) WITHIN GROUP (ORDER BY first_response_seconds), 0), "
+        "coalesce(percentile_disc(0.9) WITHIN GROUP (ORDER BY first_response_seconds), 0), "
+        "coalesce(percentile_disc(0.5) WITHIN GROUP (ORDER BY resolution_seconds), 0), "
+        "coalesce(percentile_disc(0.9) WITHIN GROUP (ORDER BY resolution_seconds), 0) "
+        "FROM complaints WHERE created_at >= $1 AND created_at < $2 AND $3 <> '' "
+        "GROUP BY 1, 2 ORDER BY 1, 2";
+    auto matches_plain_sql = [&](const std::map<ReportKey, domain::ComplaintStats>& got) {
+      const pqxx::result expected =
+          db_->Query(sql, {PgTime(q.start), PgTime(q.end), "Europe/Warsaw"});
+      EXPECT_EQ(got.size(), expected.size()) << what;
+      if (got.size() != expected.size()) return;
+      auto it = got.begin();
+      for (const auto& row : expected) {
+        const domain::ComplaintStats& s = it->second;
+        EXPECT_EQ(absl::ToUnixMicros(it->first.bucket_start), row[0].as<int64_t>()) << what;
+        EXPECT_EQ(it->first.channel, row[1].as<int>()) << what;
+        EXPECT_EQ(s.first_response.count(), row[2].as<int64_t>()) << what;
+        EXPECT_EQ(s.resolution.count(), row[3].as<int64_t>()) << what;
+        EXPECT_TRUE(WithinOnePercent(s.first_response.Percentile(0.5), row[4].as<double>()));
+        EXPECT_TRUE(WithinOnePercent(s.first_response.Percentile(0.9), row[5].as<double>()));
+        EXPECT_TRUE(WithinOnePercent(s.resolution.Percentile(0.5), row[6].as<double>()));
+        EXPECT_TRUE(WithinOnePercent(s.resolution.Percentile(0.9), row[7].as<double>()));
+        ++it;
+      }
+    };
+    auto before = reports_->Complaints(q);
+    ASSERT_TRUE(before.ok()) << before.status();
+    matches_plain_sql(*before);
+
+    // Emptied period histograms take their times out of the buckets of
+    // whole weeks or months; the partial ones at the edges keep theirs.
+    db_->Query("UPDATE complaint_time_period SET counts = array_fill(0::bigint, "
+               "ARRAY[cardinality(bins)]) WHERE zone = 'Europe/Warsaw'");
+    auto emptied = reports_->Complaints(q);
+    ASSERT_TRUE(emptied.ok()) << emptied.status();
+    ASSERT_EQ(emptied->size(), before->size());
+    const absl::Time first_bucket = before->begin()->first.bucket_start;
+    const absl::Time last_bucket = before->rbegin()->first.bucket_start;
+    int edges = 0, whole = 0;
+    for (const auto& [key, stats] : *before) {
+      const domain::ComplaintStats& now = emptied->at(key);
+      EXPECT_EQ(now.opened, stats.opened);  // the counts are the days'
+      if (key.bucket_start == first_bucket || key.bucket_start == last_bucket) {
+        EXPECT_EQ(now.first_response.count(), stats.first_response.count()) << what;
+        EXPECT_EQ(now.resolution.count(), stats.resolution.count()) << what;
+        ++edges;
+      } else {
+        EXPECT_EQ(now.first_response.count(), 0) << what;
+        EXPECT_EQ(now.resolution.count(), 0) << what;
+        whole += stats.first_response.count() > 0 ? 1 : 0;
+      }
+    }
+    EXPECT_GT(edges, 0) << what;
+    EXPECT_GT(whole, 0) << what;
+    absl::StatusOr<int64_t> differing = reports_->CheckComplaintRollups();
+    ASSERT_TRUE(differing.ok()) << differing.status();
+    EXPECT_GT(*differing, 0);
+    ASSERT_TRUE(reports_->RebuildComplaintRollups().ok());
+    differing = reports_->CheckComplaintRollups();
+    ASSERT_TRUE(differing.ok()) << differing.status();
+    EXPECT_EQ(*differing, 0);
+    auto rebuilt = reports_->Complaints(q);
+    ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+    matches_plain_sql(*rebuilt);
+  }
 }
 
 TEST_F(ComplaintReportTest, BacklogCountsCohortComplaintsResolvedAfterTheRange) {
