@@ -34,23 +34,16 @@ CREATE TABLE complaint_time_period (
 CREATE INDEX complaint_time_period_key_idx
   ON complaint_time_period (zone, grain, dims, period, channel, queue, category, assignee, metric);
 
--- 0014's function, with the periods' histograms added.
-CREATE OR REPLACE FUNCTION complaint_daily_apply_rows(added complaints[], removed complaints[])
+-- 0014's function stays as it is under a new name; the name the
+-- dispatchers of 0012 call now runs it and then the periods' histograms,
+-- only for statements that touch a complaint with a first-response or
+-- resolution time (a claim of a new complaint has neither).
+ALTER FUNCTION complaint_daily_apply_rows(complaints[], complaints[])
+  RENAME TO complaint_daily_days_rows;
+CREATE FUNCTION complaint_daily_apply_rows(added complaints[], removed complaints[])
   RETURNS void LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
-  PERFORM complaint_daily_counts_rows(added, removed);
-  IF EXISTS (SELECT 1 FROM unnest(added) x WHERE x.resolved_at IS NOT NULL)
-     OR EXISTS (SELECT 1 FROM unnest(removed) x WHERE x.resolved_at IS NOT NULL) THEN
-    INSERT INTO complaint_resolved_daily
-      (zone, day, dims, channel, queue, category, assignee, resolved_on, resolved)
-    SELECT zone, day, dims, k_channel, k_queue, k_category, k_assignee, resolved_on, sum(sign)
-    FROM (SELECT * FROM complaint_daily_keys(added, 1)
-          UNION ALL
-          SELECT * FROM complaint_daily_keys(removed, -1)) k
-    WHERE resolved_on IS NOT NULL
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-    HAVING sum(sign) <> 0;
-  END IF;
+  PERFORM complaint_daily_days_rows(added, removed);
   IF EXISTS (SELECT 1 FROM unnest(added) x
              WHERE x.first_response_seconds IS NOT NULL OR x.resolution_seconds IS NOT NULL)
      OR EXISTS (SELECT 1 FROM unnest(removed) x
