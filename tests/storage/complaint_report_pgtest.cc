@@ -359,6 +359,7 @@ TEST_F(ComplaintReportTest, WholeWeeksAndMonthsReadTheirOwnHistogramsAndTheEdges
 
     // Emptied period histograms take their times out of the buckets of
     // whole weeks or months; the partial ones at the edges keep theirs.
+    db_->Query("CREATE TEMP TABLE kept AS SELECT * FROM complaint_time_period");
     db_->Query("UPDATE complaint_time_period SET counts = array_fill(0::bigint, "
                "ARRAY[cardinality(bins)]) WHERE zone = 'Europe/Warsaw'");
     auto emptied = reports_->Complaints(q);
@@ -382,17 +383,19 @@ TEST_F(ComplaintReportTest, WholeWeeksAndMonthsReadTheirOwnHistogramsAndTheEdges
     }
     EXPECT_GT(edges, 0) << what;
     EXPECT_GT(whole, 0) << what;
-    absl::StatusOr<int64_t> differing = reports_->CheckComplaintRollups();
-    ASSERT_TRUE(differing.ok()) << differing.status();
-    EXPECT_GT(*differing, 0);
-    ASSERT_TRUE(reports_->RebuildComplaintRollups().ok());
-    differing = reports_->CheckComplaintRollups();
-    ASSERT_TRUE(differing.ok()) << differing.status();
-    EXPECT_EQ(*differing, 0);
-    auto rebuilt = reports_->Complaints(q);
-    ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
-    matches_plain_sql(*rebuilt);
+    db_->Query("DELETE FROM complaint_time_period; "
+               "INSERT INTO complaint_time_period SELECT * FROM kept; DROP TABLE kept");
   }
+  // The check sees a wrong period histogram, and the rebuild recounts it.
+  db_->Query("UPDATE complaint_time_period SET counts[1] = counts[1] + 1 WHERE ctid IN "
+             "(SELECT ctid FROM complaint_time_period WHERE grain = 'm' LIMIT 1)");
+  absl::StatusOr<int64_t> differing = reports_->CheckComplaintRollups();
+  ASSERT_TRUE(differing.ok()) << differing.status();
+  EXPECT_GT(*differing, 0);
+  ASSERT_TRUE(reports_->RebuildComplaintRollups().ok());
+  differing = reports_->CheckComplaintRollups();
+  ASSERT_TRUE(differing.ok()) << differing.status();
+  EXPECT_EQ(*differing, 0);
 }
 
 TEST_F(ComplaintReportTest, BacklogCountsCohortComplaintsResolvedAfterTheRange) {
