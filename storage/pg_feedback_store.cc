@@ -149,8 +149,8 @@ std::optional<domain::Complaint> ClosedLoopComplaint(const domain::ClosedLoopRul
 // commit on the current slot's and day's rows. The first thread's shard is
 // random, so that two servers on one database mostly differ too.
 int WriterShard() {
-  static std::atomic<int> next{static_cast<int>(std::random_device{}() % 15)};
-  thread_local const int shard = 1 + next.fetch_add(1) % 15;
+  static std::atomic<unsigned> next{std::random_device{}()};  // wraps around: unsigned
+  thread_local const int shard = 1 + static_cast<int>(next.fetch_add(1) % 15);
   return shard;
 }
 
