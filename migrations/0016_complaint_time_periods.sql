@@ -95,6 +95,29 @@ CREATE FUNCTION complaint_time_period_recount(z text)
   GROUP BY grain, period, dims, ch, q, cat, a, metric
 $$;
 
+-- The same rows from zone `z`'s daily histograms (each local day lies in
+-- one week and one month): what the first fill, a new report zone and the
+-- rebuild use, after the days. At 1M complaints this took 15-27 s on a
+-- 2-core machine, the recount from the complaints 1 min 51 s (the check
+-- uses the recount); complaint writers wait while the migration fills it.
+CREATE FUNCTION complaint_time_period_from_days(z text)
+  RETURNS TABLE (zone text, grain "char", period date, dims smallint, channel smallint,
+                 queue text, category text, assignee text, metric smallint, bins integer[],
+                 counts bigint[])
+  LANGUAGE sql STABLE AS $$
+  SELECT zone, grain, period, dims, channel, queue, category, assignee, metric,
+         array_agg(bin ORDER BY bin), array_agg(n ORDER BY bin)
+  FROM (SELECT t.zone, p.grain, retention_period(p.grain, t.day) AS period, t.dims, t.channel,
+               t.queue, t.category, t.assignee, t.metric, u.bin, sum(u.n)::bigint AS n
+        FROM complaint_time_daily t
+        CROSS JOIN (VALUES ('w'::"char"), ('m'::"char")) AS p(grain)
+        CROSS JOIN LATERAL unnest(t.bins, t.counts) AS u(bin, n)
+        WHERE t.zone = z
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+        HAVING sum(u.n) <> 0) b
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+$$;
+
 -- The stored histograms merged per key, as the recount gives them.
 CREATE FUNCTION complaint_time_period_merged()
   RETURNS TABLE (zone text, grain "char", period date, dims smallint, channel smallint,
@@ -141,5 +164,5 @@ $$;
 
 -- What is already there.
 INSERT INTO complaint_time_period
-SELECT d.* FROM report_zones z, complaint_time_period_recount(z.zone) d;
+SELECT d.* FROM report_zones z, complaint_time_period_from_days(z.zone) d;
 ANALYZE complaint_time_period;

@@ -567,7 +567,7 @@ absl::StatusOr<int64_t> ReportStore::RebuildComplaintRollups() {
             .affected_rows());
     rows += static_cast<int64_t>(
         tx.exec("INSERT INTO complaint_time_period SELECT d.* FROM report_zones z, "
-                "complaint_time_period_recount(z.zone) d")
+                "complaint_time_period_from_days(z.zone) d")
             .affected_rows());
     rows += static_cast<int64_t>(
         tx.exec("INSERT INTO complaint_resolved_daily SELECT d.* FROM report_zones z, "
@@ -668,7 +668,7 @@ absl::StatusOr<bool> ReportStore::AddReportZone(const std::string& zone) {
     tx.exec_params(
         "INSERT INTO complaint_time_daily SELECT * FROM complaint_time_daily_recount($1)", zone);
     tx.exec_params(
-        "INSERT INTO complaint_time_period SELECT * FROM complaint_time_period_recount($1)",
+        "INSERT INTO complaint_time_period SELECT * FROM complaint_time_period_from_days($1)",
         zone);
     tx.exec_params(
         "INSERT INTO complaint_resolved_daily SELECT * FROM complaint_resolved_daily_recount($1)",
