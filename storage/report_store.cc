@@ -109,6 +109,16 @@ SELECT report_slot(occurred_at) AS slot, customer_id FROM feedback WHERE custome
 UNION
 SELECT report_slot(created_at), customer_id FROM complaints WHERE customer_id IS NOT NULL)sql";
 
+constexpr char kResolvedRecount[] = R"sql(
+SELECT report_slot(resolved_at) AS resolved_slot, report_slot(created_at) AS slot, channel,
+       queue, category, coalesce(assignee_id, '') AS assignee, count(*)::bigint AS resolved
+FROM complaints WHERE resolved_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6)sql";
+
+constexpr char kComplainantRecount[] = R"sql(
+SELECT report_slot(created_at) AS slot, customer_id, count(*)::integer AS complaints,
+       (count(*) FILTER (WHERE resolved_at IS NULL))::integer AS unresolved
+FROM complaints WHERE customer_id IS NOT NULL GROUP BY 1, 2)sql";
+
 }  // namespace
 
 namespace {
@@ -306,19 +316,16 @@ absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complai
                        slot_where + "GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0";
   };
   // Cohort complaints resolved at or after the end were open at the end:
-  // counted per local day of resolution in the daily rollups; from the
-  // slots' range, read from the complaints (none when the range ends now;
-  // an index range scan otherwise).
+  // counted per local day of resolution in the daily rollups, per slot of
+  // resolution in the slot rollup (migration 0017; none when the range
+  // ends now).
   auto late_sql = [&](bool daily) {
-    return daily ? std::string("SELECT ") + kComplaintKey +
-                       ", sum(resolved)::bigint FROM complaint_resolved_daily" + daily_key +
-                       daily_where + "AND resolved_on >= $3::date GROUP BY 1, 2, 3, 4, 5"
-                 : std::string("SELECT ") + kComplaintKey + ", count(*)::bigint FROM complaints" +
-                       ComplaintKeyJoin(q, BucketOf(q, "report_slot(created_at)"),
-                                        "coalesce(assignee_id, '')") +
-                       "WHERE resolved_at >= $3::timestamptz AND created_at >= $2::timestamptz "
-                       "AND created_at < $3::timestamptz AND $1::int IS NOT NULL" +
-                       FilterClause("coalesce(assignee_id, '')") + "GROUP BY 1, 2, 3, 4, 5";
+    return std::string("SELECT ") + kComplaintKey + ", sum(resolved)::bigint FROM " +
+           (daily ? "complaint_resolved_daily" + daily_key + daily_where +
+                        "AND resolved_on >= $3::date "
+                  : "complaint_resolved_rollup" + slot_key + slot_where +
+                        "AND resolved_slot >= $3::timestamptz ") +
+           "GROUP BY 1, 2, 3, 4, 5";
   };
   const std::optional<int> dims = DailyDims(q);
   const FilterArrays f(q);
@@ -400,11 +407,9 @@ WITH a AS MATERIALIZED (
   SELECT DISTINCT date_trunc($3, slot, $4) AS b, customer_id FROM customer_activity
   WHERE slot >= $1::timestamptz AND slot < $2::timestamptz
 ), c AS (
-  SELECT date_trunc($3, created_at, $4) AS b, customer_id,
-         bool_and(resolved_at IS NOT NULL) AS resolved
-  FROM complaints
-  WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz
-    AND customer_id IS NOT NULL
+  SELECT date_trunc($3, slot, $4) AS b, customer_id, bool_and(unresolved = 0) AS resolved
+  FROM complainant_slots
+  WHERE slot >= $1::timestamptz AND slot < $2::timestamptz
   GROUP BY 1, 2
 )
 SELECT 1, epoch_us(b), count(*), 0, 0, 0 FROM a GROUP BY b
@@ -535,15 +540,17 @@ absl::StatusOr<int64_t> ReportStore::RebuildComplaintRollups() {
     tx.exec("LOCK TABLE complaints, feedback IN SHARE MODE");
     tx.exec("LOCK TABLE complaint_rollup, complaint_time_rollup, complaint_daily, "
             "complaint_time_daily, complaint_time_period, complaint_resolved_daily, "
-            "customer_activity, customer_days, complainant_periods, retention_counts "
-            "IN EXCLUSIVE MODE");
+            "complaint_resolved_rollup, customer_activity, complainant_slots, customer_days, "
+            "complainant_periods, retention_counts IN EXCLUSIVE MODE");
     tx.exec("DELETE FROM complaint_rollup");
     tx.exec("DELETE FROM complaint_time_rollup");
     tx.exec("DELETE FROM complaint_daily");
     tx.exec("DELETE FROM complaint_time_daily");
     tx.exec("DELETE FROM complaint_time_period");
     tx.exec("DELETE FROM complaint_resolved_daily");
+    tx.exec("DELETE FROM complaint_resolved_rollup");
     tx.exec("DELETE FROM customer_activity");
+    tx.exec("DELETE FROM complainant_slots");
     tx.exec("DELETE FROM customer_days");
     tx.exec("DELETE FROM complainant_periods");
     tx.exec("DELETE FROM retention_counts");
@@ -588,6 +595,12 @@ absl::StatusOr<int64_t> ReportStore::RebuildComplaintRollups() {
         tx.exec(std::string("INSERT INTO customer_activity (slot, customer_id) ") +
                 kActivityRecount)
             .affected_rows());
+    rows += static_cast<int64_t>(
+        tx.exec(std::string("INSERT INTO complaint_resolved_rollup ") + kResolvedRecount)
+            .affected_rows());
+    rows += static_cast<int64_t>(
+        tx.exec(std::string("INSERT INTO complainant_slots ") + kComplainantRecount)
+            .affected_rows());
     tx.commit();
     return rows;
   });
@@ -614,6 +627,9 @@ absl::StatusOr<int64_t> ReportStore::CheckComplaintRollups() {
                      "sum(n)::bigint FROM complaint_time_rollup GROUP BY 1, 2, 3, 4, 5, 6, 7 "
                      "HAVING sum(n) <> 0") +
            differing(kActivityRecount, "SELECT slot, customer_id FROM customer_activity") +
+           differing(kResolvedRecount,
+                     "SELECT * FROM complaint_resolved_rollup WHERE resolved <> 0") +
+           differing(kComplainantRecount, "SELECT * FROM complainant_slots") +
            differing("SELECT d.* FROM report_zones z, complaint_daily_recount(z.zone) d",
                      "SELECT zone, day, dims, channel, queue, category, assignee, "
                      "sum(opened)::bigint, sum(resolved)::bigint, sum(reopened)::bigint, "

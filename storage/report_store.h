@@ -40,15 +40,15 @@ class ReportStore {
   // complaint_time_daily (whole local days of a report zone, at most one
   // dimension) or complaint_rollup and complaint_time_rollup. The backlog
   // adds the cohort complaints resolved after the range ended: from
-  // complaint_resolved_daily on the daily path, from the complaints (an
-  // index range scan) on the slots' path.
+  // complaint_resolved_daily on the daily path, from
+  // complaint_resolved_rollup on the slots' path. Never the complaints.
   absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> Complaints(
       const domain::ReportQuery& query);
   // Per bucket (DAY, WEEK or MONTH; no grouping). Keys are bucket starts.
   // In a report zone from retention_counts (plus, for a range ending inside
   // a local day, that day's customer_activity before the end); in other
-  // zones from customer_activity and the complaints filed in the range and
-  // the bucket before it.
+  // zones from customer_activity and complainant_slots over the range and
+  // the bucket before it. Never the scores or complaints.
   absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> Retention(
       const domain::ReportQuery& query);
 
@@ -64,8 +64,9 @@ class ReportStore {
   // How many keys of feedback_rollup and feedback_daily (their shards
   // summed) differ from a recount of the feedback rows (0 when consistent).
   absl::StatusOr<int64_t> CheckRollup();
-  // The same for the complaint rollups, customer_activity and the
-  // retention counts (customer_days, complainant_periods, retention_counts).
+  // The same for the complaint rollups, customer_activity,
+  // complainant_slots and the retention counts (customer_days,
+  // complainant_periods, retention_counts).
   absl::StatusOr<int64_t> RebuildComplaintRollups();
   absl::StatusOr<int64_t> CheckComplaintRollups();
   // Merges the delta rows of up to `max_keys` rollup keys (migration 0008)

@@ -98,10 +98,14 @@ TEST_F(ComplaintReportTest, RollupsEqualARecountAfterEveryKindOfChange) {
   db_->Query("DELETE FROM customer_days WHERE ctid = (SELECT ctid FROM customer_days LIMIT 1)");
   db_->Query("UPDATE complaint_resolved_daily SET resolved = resolved + 1 WHERE ctid = "
              "(SELECT ctid FROM complaint_resolved_daily WHERE zone = 'UTC' LIMIT 1)");
+  db_->Query("UPDATE complaint_resolved_rollup SET resolved = resolved + 1 WHERE ctid = "
+             "(SELECT ctid FROM complaint_resolved_rollup LIMIT 1)");
+  db_->Query("UPDATE complainant_slots SET unresolved = unresolved + 1 WHERE ctid = "
+             "(SELECT ctid FROM complainant_slots LIMIT 1)");
   differing = reports_->CheckComplaintRollups();
   ASSERT_TRUE(differing.ok());
-  // One row on each side four times, plus the missing activity and day.
-  EXPECT_EQ(*differing, 10);
+  // One row on each side six times, plus the missing activity and day.
+  EXPECT_EQ(*differing, 14);
   ASSERT_TRUE(reports_->RebuildComplaintRollups().ok());
   differing = reports_->CheckComplaintRollups();
   ASSERT_TRUE(differing.ok());
@@ -415,7 +419,7 @@ TEST_F(ComplaintReportTest, BacklogCountsCohortComplaintsResolvedAfterTheRange) 
   EXPECT_GT(expected, got->begin()->second.opened - got->begin()->second.resolved);
 }
 
-TEST_F(ComplaintReportTest, TheDailyBacklogIsReadFromTheResolutionDaysNotTheComplaints) {
+TEST_F(ComplaintReportTest, TheBacklogIsReadFromTheResolutionRollupsNotTheComplaints) {
   const domain::ReportQuery q = WarsawWeeks({Dimension::kChannel});
   // Two dimensions: summed from the slots.
   const domain::ReportQuery slots = WarsawWeeks({Dimension::kChannel, Dimension::kQueue});
@@ -438,15 +442,112 @@ TEST_F(ComplaintReportTest, TheDailyBacklogIsReadFromTheResolutionDaysNotTheComp
   EXPECT_EQ(daily_before, open_now + late);
   EXPECT_EQ(slots_before, daily_before);
   // Behind the triggers' back, the late resolutions move to the end day's
-  // midnight minus a second (before the end): the slots' path reads the
-  // complaints and sees it, the daily path reads only its rollups.
+  // midnight minus a second (before the end): neither path reads the
+  // complaints, so neither backlog moves; the check sees the drift.
+  ASSERT_EQ(*reports_->CheckComplaintRollups(), 0);
   db_->Query("ALTER TABLE complaints DISABLE TRIGGER USER");
   db_->Query("UPDATE complaints SET resolved_at = '" + PgTime(q.end - absl::Seconds(1)) +
              "' WHERE created_at >= '" + PgTime(q.start) + "' AND created_at < '" +
              PgTime(q.end) + "' AND resolved_at >= '" + PgTime(q.end) + "'");
   db_->Query("ALTER TABLE complaints ENABLE TRIGGER USER");
   EXPECT_EQ(total_backlog(q).first, daily_before);
+  EXPECT_EQ(total_backlog(slots).first, slots_before);
+  EXPECT_GT(*reports_->CheckComplaintRollups(), 0);
+  // Rebuilt from the complaints as they are now, both see the move.
+  ASSERT_TRUE(reports_->RebuildComplaintRollups().ok());
+  EXPECT_EQ(total_backlog(q).first, daily_before - late);
   EXPECT_EQ(total_backlog(slots).first, slots_before - late);
+}
+
+// Every report, in report zones and others, by every path, as a role that
+// may read the rollups but not the scores, complaints or anything else
+// written by callers: each answers, and answers as the owner does.
+TEST_F(ComplaintReportTest, EveryReportRunsWithoutReadingTheRawRows) {
+  const std::string role = db_->name() + "_reports";
+  db_->Query("CREATE ROLE " + role + " NOLOGIN");
+  db_->Query("GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);
+  db_->Query("REVOKE SELECT ON feedback, complaints, complaint_notes, complaint_events, "
+             "follow_ups, idempotency_keys, api_keys, admin_audit FROM " + role);
+  const std::string url =
+      db_->url() + (db_->url().find('?') == std::string::npos ? "?" : "&") +
+      "options=-c%20role%3D" + role;
+  {
+    // The role really cannot read them.
+    pqxx::connection conn(url);
+    pqxx::read_transaction tx(conn);
+    EXPECT_THROW(tx.exec("SELECT 1 FROM complaints LIMIT 1"), pqxx::sql_error);
+  }
+  ConnectionPool restricted_pool(PoolOptions{url, 1});
+  ReportStore restricted(restricted_pool);
+  int compared = 0;
+  for (const char* zone_name : {"UTC", "Europe/Warsaw", "Asia/Tehran", "America/New_York"}) {
+    absl::TimeZone zone;
+    ASSERT_TRUE(absl::LoadTimeZone(zone_name, &zone));
+    for (const absl::CivilSecond end :
+         {absl::CivilSecond(2026, 4, 20), absl::CivilSecond(2026, 4, 20, 12, 15)})
+    for (Bucket bucket : {Bucket::kDay, Bucket::kWeek, Bucket::kMonth})
+    for (const std::vector<Dimension>& dims :
+         std::vector<std::vector<Dimension>>{{}, {Dimension::kAgent},
+                                             {Dimension::kChannel, Dimension::kQueue}}) {
+      domain::ReportQuery q;
+      q.start = absl::FromCivil(absl::CivilDay(2026, 2, 11), zone);
+      q.end = absl::FromCivil(end, zone);
+      q.time_zone = zone_name;
+      q.bucket = bucket;
+      q.group_by = dims;
+      const std::string what = std::string(zone_name) + " bucket " +
+                               std::to_string(static_cast<int>(bucket)) + " dims " +
+                               std::to_string(dims.size()) + " end " + absl::FormatCivilTime(end);
+      auto csat = restricted.Satisfaction(q);
+      auto csat_owner = reports_->Satisfaction(q);
+      ASSERT_TRUE(csat.ok()) << what << ": " << csat.status();
+      ASSERT_TRUE(csat_owner.ok()) << csat_owner.status();
+      ASSERT_EQ(csat->size(), csat_owner->size()) << what;
+      for (const auto& [key, s] : *csat) EXPECT_EQ(s.counts, csat_owner->at(key).counts) << what;
+      auto nps = restricted.Nps(q);
+      ASSERT_TRUE(nps.ok()) << what << ": " << nps.status();
+      auto nps_owner = reports_->Nps(q);
+      ASSERT_TRUE(nps_owner.ok());
+      ASSERT_EQ(nps->size(), nps_owner->size()) << what;
+      for (const auto& [key, s] : *nps) EXPECT_EQ(s.counts, nps_owner->at(key).counts) << what;
+      auto complaints = restricted.Complaints(q);
+      ASSERT_TRUE(complaints.ok()) << what << ": " << complaints.status();
+      auto complaints_owner = reports_->Complaints(q);
+      ASSERT_TRUE(complaints_owner.ok());
+      ASSERT_EQ(complaints->size(), complaints_owner->size()) << what;
+      int64_t backlog = 0;
+      for (const auto& [key, s] : *complaints) {
+        const domain::ComplaintStats& o = complaints_owner->at(key);
+        EXPECT_EQ(s.opened, o.opened) << what;
+        EXPECT_EQ(s.resolved, o.resolved) << what;
+        EXPECT_EQ(s.backlog_open_at_end, o.backlog_open_at_end) << what;
+        EXPECT_EQ(s.resolution_missed, o.resolution_missed) << what;
+        backlog += s.backlog_open_at_end;
+      }
+      EXPECT_GT(backlog, 0) << what;
+      if (dims.empty()) {
+        auto retention = restricted.Retention(q);
+        ASSERT_TRUE(retention.ok()) << what << ": " << retention.status();
+        auto retention_owner = reports_->Retention(q);
+        ASSERT_TRUE(retention_owner.ok());
+        ASSERT_EQ(retention->size(), retention_owner->size()) << what;
+        int64_t complainants = 0;
+        for (const auto& [b, s] : *retention) {
+          const domain::RetentionStats& o = retention_owner->at(b);
+          EXPECT_EQ(s.active, o.active) << what;
+          EXPECT_EQ(s.returning, o.returning) << what;
+          EXPECT_EQ(s.complainants_resolved_returned, o.complainants_resolved_returned) << what;
+          EXPECT_EQ(s.complainants_unresolved, o.complainants_unresolved) << what;
+          complainants += s.complainants_resolved + s.complainants_unresolved;
+        }
+        EXPECT_GT(complainants, 0) << what;
+      }
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 4 * 2 * 3 * 3);
+  db_->Query("DROP OWNED BY " + role);
+  db_->Query("DROP ROLE " + role);
 }
 
 TEST_F(ComplaintReportTest, RetentionEqualsASetComputationOverRawRows) {
@@ -617,9 +718,13 @@ TEST_F(ComplaintReportTest, AnErasedCustomerLeavesTheCountsAndNoTrace) {
       db_->Query("SELECT customer_id FROM complaints WHERE customer_id IS NOT NULL "
                  "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
           .as<std::string>();
+  ASSERT_GT(db_->Count("SELECT count(*) FROM complainant_slots WHERE customer_id = '" +
+                       customer + "'"),
+            0);
   CustomerEraser eraser(*pool_);
   ASSERT_TRUE(eraser.Erase(customer, "test").ok());
-  for (const char* table : {"customer_days", "complainant_periods", "retention_customers"}) {
+  for (const char* table : {"customer_days", "complainant_periods", "retention_customers",
+                            "customer_activity", "complainant_slots"}) {
     EXPECT_EQ(db_->Count(std::string("SELECT count(*) FROM ") + table +
                          " WHERE customer_id = '" + customer + "'"),
               0)
