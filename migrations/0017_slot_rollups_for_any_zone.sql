@@ -15,7 +15,8 @@ LOCK TABLE complaints IN SHARE MODE;
 -- Resolved complaints per slot of creation, slot of resolution and group.
 -- resolved_at >= E exactly when the resolution slot is E or later, for any
 -- E on a slot boundary (report ranges are). One upsert per changed group:
--- resolutions come one agent action at a time.
+-- resolutions come one agent action at a time. A reopened complaint's row
+-- may stay at 0 (readers sum, the check skips zeros).
 CREATE TABLE complaint_resolved_rollup (
   resolved_slot timestamptz NOT NULL,
   slot          timestamptz NOT NULL,  -- slot of creation
