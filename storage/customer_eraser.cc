@@ -5,6 +5,7 @@
 
 #include "domain/sha256.h"
 #include "storage/admin_audit.h"
+#include "storage/fold/folder.h"
 #include "storage/pg_status.h"
 
 namespace feedback::storage {
@@ -33,29 +34,28 @@ UPDATE feedback SET customer_id = NULL, customer_phone = NULL, customer_email = 
   customer_name = NULL, comment = NULL
 WHERE customer_id = $1)sql";
 
-// The retention report cannot count a customer it may not identify.
-constexpr char kEraseActivity[] = "DELETE FROM customer_activity WHERE customer_id = $1";
-// Their days and the return counts they were part of (migration 0010); the
-// complaint update above has taken them out of the complainant counts.
-constexpr char kForgetRetention[] = "SELECT retention_forget($1)";
 
 }  // namespace
 
 absl::StatusOr<ErasureCounts> CustomerEraser::Erase(const std::string& customer_id,
                                                     const std::string& actor) {
   return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<ErasureCounts> {
+    ErasureCounts counts;
+    // Under the fold lock, so no fold in flight adds the customer back from
+    // facts it read before the erasure.
+    fold::WithFoldLock(conn, true, [&] {
     pqxx::work tx(conn.get());
     tx.exec_params(kEraseNotes, customer_id);
     tx.exec_params(kEraseFollowUps, customer_id);
     tx.exec_params(kEraseEventTexts, customer_id);
-    ErasureCounts counts;
     counts.complaints = static_cast<int64_t>(tx.exec_params(kEraseComplaints, customer_id).affected_rows());
     counts.feedback_rows = static_cast<int64_t>(tx.exec_params(kEraseFeedback, customer_id).affected_rows());
-    tx.exec_params(kEraseActivity, customer_id);
-    tx.exec_params(kForgetRetention, customer_id);
+    // The reports cannot count a customer they may not identify.
+    fold::Folder::EraseCustomer(tx, customer_id);
     InsertAdminAudit(tx, actor, "erase_customer",
                      "customer_sha256:" + domain::HexEncode(domain::Sha256(customer_id)));
     tx.commit();
+    });
     return counts;
   });
 }

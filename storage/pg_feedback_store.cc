@@ -3,9 +3,7 @@
 #include <pqxx/result>
 #include <pqxx/transaction>
 
-#include <atomic>
 #include <map>
-#include <random>
 #include <set>
 #include <utility>
 
@@ -22,8 +20,8 @@ namespace feedback::storage {
 namespace {
 
 // Claims each request_id in idempotency_keys and, for those claimed now
-// (not seen before), inserts their scores into feedback and adds them to
-// the rollups' rows of shard $22 — one statement.
+// (not seen before), inserts their scores into feedback — one statement.
+// The reports' tables are the folder's (storage/fold/).
 // Returns the claimed (api_key_id, request_id) pairs.
 constexpr char kInsertBatch[] = "feedback_insert_batch";
 constexpr char kInsertBatchSql[] = R"sql(
@@ -58,32 +56,6 @@ WITH items AS (
   CROSS JOIN LATERAL (VALUES (i.csat_id, 1::smallint, i.csat_score),
                              (i.nps_id, 2::smallint, i.nps_score)) AS s(id, kind, score)
   WHERE s.id IS NOT NULL
-  RETURNING occurred_at, kind, channel, agent_id, queue, score
-), rolled_up AS (
-  INSERT INTO feedback_rollup AS r (slot, kind, channel, agent_id, queue, score, shard,
-                                    responses)
-  SELECT date_bin('15 minutes', occurred_at, timestamptz '2000-01-01 00:00:00+00'), kind,
-         channel, coalesce(agent_id, ''), coalesce(queue, ''), score, $22::smallint, count(*)
-  FROM stored
-  GROUP BY 1, 2, 3, 4, 5, 6
-  ORDER BY 1, 2, 3, 4, 5, 6  -- one lock order for all writers
-  ON CONFLICT (slot, kind, channel, agent_id, queue, score, shard)
-  DO UPDATE SET responses = r.responses + excluded.responses
-), daily AS (
-  INSERT INTO feedback_daily AS d (zone, day, dims, kind, channel, agent_id, queue, score,
-                                   shard, responses)
-  SELECT z.zone, (s.occurred_at AT TIME ZONE z.zone)::date, g.dims, s.kind,
-         CASE WHEN g.dims = 1 THEN s.channel ELSE 0 END::smallint,
-         CASE WHEN g.dims = 2 THEN coalesce(s.agent_id, '') ELSE '' END,
-         CASE WHEN g.dims = 4 THEN coalesce(s.queue, '') ELSE '' END, s.score, $22::smallint,
-         count(*)
-  FROM stored s
-  CROSS JOIN report_zones z
-  CROSS JOIN (VALUES (0::smallint), (1::smallint), (2::smallint), (4::smallint)) AS g(dims)
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-  ORDER BY 1, 3, 4, 2, 5, 6, 7, 8  -- the primary key's order: one lock order for all writers
-  ON CONFLICT (zone, dims, kind, day, channel, agent_id, queue, score, shard)
-  DO UPDATE SET responses = d.responses + excluded.responses
 )
 SELECT api_key_id, request_id FROM claimed)sql";
 
@@ -141,17 +113,6 @@ std::optional<domain::Complaint> ClosedLoopComplaint(const domain::ClosedLoopRul
   c.description = s.comment;
   c.source_feedback_id = source;
   return c;
-}
-
-// The rollup shard (1-15, migration 0015) of the calling thread: writer
-// threads add their counts to rows no other thread of this process writes
-// (up to 15 threads), so concurrent batches never wait for each other's
-// commit on the current slot's and day's rows. The first thread's shard is
-// random, so that two servers on one database mostly differ too.
-int WriterShard() {
-  static std::atomic<unsigned> next{std::random_device{}()};  // wraps around: unsigned
-  thread_local const int shard = 1 + static_cast<int>(next.fetch_add(1) % 15);
-  return shard;
 }
 
 using RequestKey = std::pair<int64_t, std::string>;
@@ -223,7 +184,7 @@ absl::StatusOr<std::vector<SubmitOutcome>> PgFeedbackStore::WriteBatch(
         arrays.email.Build(), arrays.display_name.Build(), arrays.interaction_id.Build(),
         arrays.agent_id.Build(), arrays.queue.Build(), arrays.comment.Build(),
         arrays.attributes.Build(), arrays.complaint_id.Build(), arrays.occurred_at.Build(),
-        arrays.received_at.Build(), WriterShard());
+        arrays.received_at.Build());
     std::set<RequestKey> claimed;
     for (const auto& row : claimed_rows) {
       claimed.emplace(row[0].as<int64_t>(), row[1].as<std::string>());

@@ -4,6 +4,7 @@
 #include <pqxx/transaction>
 
 #include <optional>
+#include <set>
 #include <tuple>
 
 #include "absl/time/civil_time.h"
@@ -14,13 +15,6 @@
 
 namespace feedback::storage {
 namespace {
-
-// The rollup as a recount of the raw rows would produce it.
-constexpr char kRecount[] = R"sql(
-SELECT date_bin('15 minutes', occurred_at, timestamptz '2000-01-01 00:00:00+00') AS slot, kind,
-       channel, coalesce(agent_id, '') AS agent_id, coalesce(queue, '') AS queue, score,
-       count(*)::bigint AS responses
-FROM feedback GROUP BY 1, 2, 3, 4, 5, 6)sql";
 
 bool Has(const domain::ReportQuery& q, domain::Dimension d) {
   return std::find(q.group_by.begin(), q.group_by.end(), d) != q.group_by.end();
@@ -77,47 +71,6 @@ struct FilterArrays {
   }
   std::string channels, queues, agents;
 };
-
-constexpr char kComplaintRecount[] = R"sql(
-SELECT report_slot(created_at) AS slot, channel, queue, category,
-       coalesce(assignee_id, '') AS assignee, count(*)::bigint AS opened,
-       count(*) FILTER (WHERE resolved_at IS NOT NULL) AS resolved,
-       count(*) FILTER (WHERE reopen_count > 0) AS reopened,
-       count(*) FILTER (WHERE escalation_level > 0) AS escalated,
-       count(*) FILTER (WHERE sla_outcome(first_response_at, first_response_due_at,
-                                          first_response_breached) = 1) AS fr_met,
-       count(*) FILTER (WHERE sla_outcome(first_response_at, first_response_due_at,
-                                          first_response_breached) = -1) AS fr_missed,
-       count(*) FILTER (WHERE sla_outcome(resolved_at, resolution_due_at,
-                                          resolution_breached) = 1) AS res_met,
-       count(*) FILTER (WHERE sla_outcome(resolved_at, resolution_due_at,
-                                          resolution_breached) = -1) AS res_missed,
-       sum(resolution_ratings)::bigint AS rated,
-       sum(resolution_ratings_satisfied)::bigint AS satisfied
-FROM complaints GROUP BY 1, 2, 3, 4, 5)sql";
-
-constexpr char kComplaintTimeRecount[] = R"sql(
-SELECT report_slot(created_at) AS slot, channel, queue, category,
-       coalesce(assignee_id, '') AS assignee, m.metric::smallint AS metric,
-       time_bin(m.seconds) AS bin, count(*)::bigint AS n
-FROM complaints
-CROSS JOIN LATERAL (VALUES (1, first_response_seconds), (2, resolution_seconds)) AS m(metric, seconds)
-WHERE m.seconds IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7)sql";
-
-constexpr char kActivityRecount[] = R"sql(
-SELECT report_slot(occurred_at) AS slot, customer_id FROM feedback WHERE customer_id IS NOT NULL
-UNION
-SELECT report_slot(created_at), customer_id FROM complaints WHERE customer_id IS NOT NULL)sql";
-
-constexpr char kResolvedRecount[] = R"sql(
-SELECT report_slot(resolved_at) AS resolved_slot, report_slot(created_at) AS slot, channel,
-       queue, category, coalesce(assignee_id, '') AS assignee, count(*)::bigint AS resolved
-FROM complaints WHERE resolved_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6)sql";
-
-constexpr char kComplainantRecount[] = R"sql(
-SELECT report_slot(created_at) AS slot, customer_id, count(*)::integer AS complaints,
-       (count(*) FILTER (WHERE resolved_at IS NULL))::integer AS unresolved
-FROM complaints WHERE customer_id IS NOT NULL GROUP BY 1, 2)sql";
 
 }  // namespace
 
@@ -197,6 +150,25 @@ bool IsReportZone(pqxx::transaction_base& tx, const std::string& zone) {
 
 }  // namespace
 
+namespace {
+
+// The highest xid8: "no end" for a window of the tail.
+#define NO_END "'18446744073709551615'"
+
+// The watermark of the report's snapshot: facts of transactions at or past
+// it are not folded yet, and every report adds them from the facts. JIT is
+// off: the tail's functions look costly to the planner, and compiling them
+// took longer than running the report.
+std::string Watermark(pqxx::transaction_base& tx) {
+  tx.exec("SET LOCAL jit = off");
+  return tx.exec("SELECT watermark::text FROM fold_state")[0][0].as<std::string>();
+}
+
+// A report's one snapshot.
+using ReportTransaction = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+
+}  // namespace
+
 template <typename Stats>
 absl::StatusOr<std::map<ReportKey, Stats>> ReportStore::Counts(const domain::ReportQuery& q,
                                                               int kind, int lowest_score) {
@@ -220,34 +192,47 @@ absl::StatusOr<std::map<ReportKey, Stats>> ReportStore::Counts(const domain::Rep
     sums += ", sum(n" + n + ")::bigint";
   }
   auto bucketed = [&](const std::string& time_column, const std::string& bucket,
-                      const std::string& from_where) {
+                      const std::string& rows) {
     return "SELECT epoch_us(" + bucket + "), channel, agent_id, queue" + sums + " FROM (SELECT " +
-           time_column + ", " + keys + per_score + from_where + " GROUP BY 1, 2, 3, 4) g " +
-           "GROUP BY 1, 2, 3, 4";
+           time_column + ", " + keys + per_score + " FROM (" + rows + ") s WHERE true" +
+           FilterClause("agent_id") + " GROUP BY 1, 2, 3, 4) g GROUP BY 1, 2, 3, 4";
   };
+  // The folded slots and the tail's scores in them ($2, $3 the range, $8
+  // the watermark).
   const std::string slot_sql = bucketed(
       "slot", BucketOf(q, "slot"),
-      " FROM feedback_rollup "
-      "WHERE kind = $1 AND slot >= $2::timestamptz AND slot < $3::timestamptz" +
-          FilterClause("agent_id"));
+      "SELECT slot, channel, agent_id, queue, score, responses FROM score_slots "
+      "WHERE kind = $1 AND slot >= $2::timestamptz AND slot < $3::timestamptz "
+      "UNION ALL "
+      "SELECT report_slot(f.occurred_at), f.channel, coalesce(f.agent_id, ''), "
+      "coalesce(f.queue, ''), f.score, 1 FROM feedback f "
+      "WHERE f.fold_xid >= $8::xid8 AND f.kind = $1 AND f.occurred_at >= $2::timestamptz "
+      "AND f.occurred_at < $3::timestamptz");
+  // The folded local days of report zone $7 (grouping set $8, $2 and $3
+  // local dates) and the tail's scores in them ($9 to $10, watermark $11).
   const std::string daily_sql = bucketed(
       "day", DailyBucket(q),
-      " FROM feedback_daily "
+      "SELECT day, channel, agent_id, queue, score, responses FROM score_days "
       "WHERE zone = $7 AND dims = $8 AND kind = $1 AND day >= $2::date AND day < $3::date "
-      // $9, the range start, is bound even when the bucket does not use it.
-      "AND $9::timestamptz IS NOT NULL" + FilterClause("agent_id"));
+      "UNION ALL "
+      "SELECT (f.occurred_at AT TIME ZONE $7)::date, f.channel, coalesce(f.agent_id, ''), "
+      "coalesce(f.queue, ''), f.score, 1 FROM feedback f "
+      "WHERE f.fold_xid >= $11::xid8 AND f.kind = $1 AND f.occurred_at >= $9::timestamptz "
+      "AND f.occurred_at < $10::timestamptz");
   const std::optional<int> dims = DailyDims(q);
   const FilterArrays f(q);
   return RunWithConnection(
       pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::map<ReportKey, Stats>> {
-        pqxx::read_transaction tx(conn.get());
+        ReportTransaction tx(conn.get());
+        const std::string wm = Watermark(tx);
         const bool daily = dims && *dims != 8 && IsReportZone(tx, q.time_zone);
         const pqxx::result rows =
             daily ? tx.exec_params(daily_sql, kind, LocalDate(q.start, q.time_zone),
                                    LocalDate(q.end, q.time_zone), f.channels, f.queues,
-                                   f.agents, q.time_zone, *dims, PgTime(q.start))
+                                   f.agents, q.time_zone, *dims, PgTime(q.start), PgTime(q.end),
+                                   wm)
                   : tx.exec_params(slot_sql, kind, PgTime(q.start), PgTime(q.end),
-                                   f.channels, f.queues, f.agents, q.time_zone);
+                                   f.channels, f.queues, f.agents, q.time_zone, wm);
         std::map<ReportKey, Stats> out;
         for (const auto& r : rows) {
           Stats& stats = out[ReportKey{absl::FromUnixMicros(r[0].as<int64_t>()), r[1].as<int>(),
@@ -272,77 +257,109 @@ absl::StatusOr<std::map<ReportKey, domain::NpsStats>> ReportStore::Nps(
 
 absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complaints(
     const domain::ReportQuery& q) {
-  constexpr char kSums[] =
+  // --- The daily path: whole local days of report zone $7, grouping set
+  // $8 ($2, $3 local dates, $9 the range start), plus the tail's changes
+  // (complaint_day_keys from watermark $1). By week or month, the whole
+  // weeks or months of the range ($10 to $11, grain $12) read their own
+  // time histograms and only the days outside them the days'.
+  constexpr char kDailyParams[] =
+      " AND $9::timestamptz IS NOT NULL AND $10::date IS NOT NULL AND $11::date IS NOT NULL "
+      "AND $12::\"char\" IS NOT NULL ";
+  const std::string daily_key = ComplaintKeyJoin(q, DailyBucket(q), "assignee");
+  const std::string tail_days =
+      " FROM complaint_day_keys($1::xid8, " NO_END ") "
+      "WHERE zone = $7 AND dims = $8 AND day >= $2::date AND day < $3::date";
+  const std::string daily_counts_sql =
+      std::string("SELECT ") + kComplaintKey +
       ", sum(opened)::bigint, sum(resolved)::bigint, sum(reopened)::bigint, "
       "sum(escalated)::bigint, sum(fr_met)::bigint, sum(fr_missed)::bigint, "
       "sum(res_met)::bigint, sum(res_missed)::bigint, sum(rated)::bigint, "
-      "sum(satisfied)::bigint FROM ";
-  // From the 15-minute slots ($2, $3 the range).
-  const std::string slot_where =
-      "WHERE slot >= $2::timestamptz AND slot < $3::timestamptz AND $1::int IS NOT NULL" +
-      FilterClause("assignee");
-  const std::string slot_key = ComplaintKeyJoin(q, BucketOf(q, "slot"), "assignee");
-  // From the local days of report zone $7 ($2, $3 local dates, $8 the
-  // grouping set, $9 the range start).
-  const std::string daily_where =
+      "sum(satisfied)::bigint, 0::bigint FROM ("
+      "SELECT day, channel, queue, category, assignee, opened, resolved, reopened, escalated, "
+      "fr_met, fr_missed, res_met, res_missed, rated, satisfied FROM complaint_days "
       "WHERE zone = $7 AND dims = $8 AND day >= $2::date AND day < $3::date "
-      "AND $9::timestamptz IS NOT NULL AND $1::int IS NOT NULL" + FilterClause("assignee");
-  const std::string daily_key = ComplaintKeyJoin(q, DailyBucket(q), "assignee");
-  auto counts_sql = [&](bool daily) {
-    return std::string("SELECT ") + kComplaintKey + kSums +
-           (daily ? "complaint_daily" + daily_key + daily_where
-                  : "complaint_rollup" + slot_key + slot_where) +
-           "GROUP BY 1, 2, 3, 4, 5 HAVING sum(opened) <> 0";
-  };
-  // Bins and counts: one of each per row from the slots, arrays of them
-  // (one histogram) per row from the days. By week or month, the whole
-  // weeks or months of the range ($10 to $11, grain $12) are read from
-  // their own histograms (migration 0016) and only the days outside them
-  // from the days'.
-  const std::optional<WholePeriods> periods = WholePeriodsOf(q);
-  auto times_sql = [&](bool daily) {
-    if (daily && periods) {
-      return std::string("SELECT ") + kComplaintKey +
-             ", metric, bins, counts FROM complaint_time_daily" + daily_key + daily_where +
-             "AND (day < $10::date OR day >= $11::date) UNION ALL SELECT " + kComplaintKey +
-             ", metric, bins, counts FROM (SELECT *, period AS day FROM complaint_time_period "
-             "WHERE grain = $12::\"char\") p" +
-             daily_key + daily_where + "AND day >= $10::date AND day < $11::date";
-    }
-    return daily ? std::string("SELECT ") + kComplaintKey +
-                       ", metric, bins, counts FROM complaint_time_daily" + daily_key + daily_where
-                 : std::string("SELECT ") + kComplaintKey +
-                       ", metric, bin, sum(n)::bigint FROM complaint_time_rollup" + slot_key +
-                       slot_where + "GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0";
-  };
-  // Cohort complaints resolved at or after the end were open at the end:
-  // counted per local day of resolution in the daily rollups, per slot of
-  // resolution in the slot rollup (migration 0017; none when the range
-  // ends now).
-  auto late_sql = [&](bool daily) {
-    return std::string("SELECT ") + kComplaintKey + ", sum(resolved)::bigint FROM " +
-           (daily ? "complaint_resolved_daily" + daily_key + daily_where +
-                        "AND resolved_on >= $3::date "
-                  : "complaint_resolved_rollup" + slot_key + slot_where +
-                        "AND resolved_slot >= $3::timestamptz ") +
-           "GROUP BY 1, 2, 3, 4, 5";
-  };
+      "UNION ALL "
+      "SELECT day, k_channel, k_queue, k_category, k_assignee, sign, "
+      "CASE WHEN resolved_on IS NOT NULL THEN sign ELSE 0 END, "
+      "CASE WHEN reopened THEN sign ELSE 0 END, CASE WHEN escalated THEN sign ELSE 0 END, "
+      "CASE WHEN fr = 1 THEN sign ELSE 0 END, CASE WHEN fr = -1 THEN sign ELSE 0 END, "
+      "CASE WHEN res = 1 THEN sign ELSE 0 END, CASE WHEN res = -1 THEN sign ELSE 0 END, "
+      "sign * rated, sign * satisfied" + tail_days + ") s" + daily_key + "WHERE true" +
+      FilterClause("assignee") + kDailyParams + "GROUP BY 1, 2, 3, 4, 5 HAVING sum(opened) <> 0";
+  const std::string daily_times_sql =
+      std::string("SELECT ") + kComplaintKey + ", metric, bin, sum(n)::bigint FROM ("
+      "SELECT period AS day, channel, queue, category, assignee, metric, bin, n "
+      "FROM complaint_period_times WHERE zone = $7 AND dims = $8 AND grain = 'd' "
+      "AND period >= $2::date AND period < $3::date AND (period < $10::date OR period >= $11::date) "
+      "UNION ALL "
+      "SELECT period, channel, queue, category, assignee, metric, bin, n "
+      "FROM complaint_period_times WHERE zone = $7 AND dims = $8 AND grain = $12::\"char\" "
+      "AND period >= $10::date AND period < $11::date "
+      "UNION ALL "
+      "SELECT day, k_channel, k_queue, k_category, k_assignee, m.metric, time_bin(m.seconds), sign "
+      "FROM (SELECT *" + tail_days + ") k "
+      "CROSS JOIN LATERAL (VALUES (1::smallint, k.fr_seconds), (2::smallint, k.res_seconds)) "
+      "AS m(metric, seconds) WHERE m.seconds IS NOT NULL) s" +
+      daily_key + "WHERE true" + FilterClause("assignee") + kDailyParams +
+      "GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0";
+  // Cohort complaints resolved on or after the end day were open at the end.
+  const std::string daily_late_sql =
+      std::string("SELECT ") + kComplaintKey + ", sum(resolved)::bigint FROM ("
+      "SELECT day, channel, queue, category, assignee, resolved FROM complaint_day_resolved "
+      "WHERE zone = $7 AND dims = $8 AND day >= $2::date AND day < $3::date "
+      "AND resolved_on >= $3::date "
+      "UNION ALL "
+      "SELECT day, k_channel, k_queue, k_category, k_assignee, sign" + tail_days +
+      " AND resolved_on >= $3::date) s" + daily_key + "WHERE true" + FilterClause("assignee") +
+      kDailyParams + "GROUP BY 1, 2, 3, 4, 5";
+
+  // --- Every other report: each complaint of the range as folded, or as it
+  // is now when it changed since ($1 the watermark, $2 to $3 the range).
+  const std::string effective_key = ComplaintKeyJoin(q, BucketOf(q, "created_at"), "assignee");
+  const std::string effective =
+      " FROM complaints_effective($1::xid8) e" + effective_key;
+  const std::string in_range =
+      "WHERE created_at >= $2::timestamptz AND created_at < $3::timestamptz" +
+      FilterClause("assignee");
+  const std::string effective_counts_sql =
+      std::string("SELECT ") + kComplaintKey +
+      ", count(*), count(*) FILTER (WHERE resolved_at IS NOT NULL), "
+      "count(*) FILTER (WHERE reopened), count(*) FILTER (WHERE escalated), "
+      "count(*) FILTER (WHERE fr = 1), count(*) FILTER (WHERE fr = -1), "
+      "count(*) FILTER (WHERE res = 1), count(*) FILTER (WHERE res = -1), "
+      "sum(rated)::bigint, sum(satisfied)::bigint, "
+      "count(*) FILTER (WHERE resolved_at >= $3::timestamptz)" +
+      effective + in_range + " GROUP BY 1, 2, 3, 4, 5";
+  const std::string effective_times_sql =
+      std::string("SELECT ") + kComplaintKey + ", m.metric, time_bin(m.seconds), count(*)" +
+      effective +
+      ", LATERAL (VALUES (1::smallint, e.fr_seconds), (2::smallint, e.res_seconds)) "
+      "AS m(metric, seconds) " + in_range +
+      " AND m.seconds IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7";
+
   const std::optional<int> dims = DailyDims(q);
+  const std::optional<WholePeriods> periods = WholePeriodsOf(q);
   const FilterArrays f(q);
   return RunWithConnection(
       pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> {
         std::map<ReportKey, domain::ComplaintStats> out;
-        // One snapshot for all reads.
-        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn.get());
+        ReportTransaction tx(conn.get());
+        const std::string wm = Watermark(tx);
         const bool daily = dims && IsReportZone(tx, q.time_zone);
-        auto run = [&](const std::string& sql) {
-          return daily ? tx.exec_params(sql, 0, LocalDate(q.start, q.time_zone),
-                                        LocalDate(q.end, q.time_zone), f.channels, f.queues,
-                                        f.agents, q.time_zone, *dims, PgTime(q.start))
-                       : tx.exec_params(sql, 0, PgTime(q.start), PgTime(q.end), f.channels,
-                                        f.queues, f.agents, q.time_zone);
+        const std::string d2 = LocalDate(q.end, q.time_zone);
+        auto run = [&](const std::string& daily_sql, const std::string& effective_sql) {
+          if (!daily) {
+            return tx.exec_params(effective_sql, wm, PgTime(q.start), PgTime(q.end), f.channels,
+                                  f.queues, f.agents, q.time_zone);
+          }
+          return tx.exec_params(
+              daily_sql, wm, LocalDate(q.start, q.time_zone), d2, f.channels, f.queues, f.agents,
+              q.time_zone, *dims, PgTime(q.start),
+              periods ? absl::FormatCivilTime(periods->first) : d2,
+              periods ? absl::FormatCivilTime(periods->last) : d2,
+              periods ? periods->grain : std::string("w"));
         };
-        for (const auto& r : run(counts_sql(daily))) {
+        for (const auto& r : run(daily_counts_sql, effective_counts_sql)) {
           domain::ComplaintStats& s = out[KeyFromRow(r)];
           s.opened = r[5].as<int64_t>();
           s.resolved = r[6].as<int64_t>();
@@ -354,35 +371,20 @@ absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> ReportStore::Complai
           s.resolution_missed = r[12].as<int64_t>();
           s.ratings = r[13].as<int64_t>();
           s.ratings_satisfied = r[14].as<int64_t>();
-          s.backlog_open_at_end = s.opened - s.resolved;
+          s.backlog_open_at_end = s.opened - s.resolved + r[15].as<int64_t>();
         }
-        std::vector<int64_t> bins, counts;
-        const pqxx::result times =
-            daily && periods
-                ? tx.exec_params(times_sql(true), 0, LocalDate(q.start, q.time_zone),
-                                 LocalDate(q.end, q.time_zone), f.channels, f.queues, f.agents,
-                                 q.time_zone, *dims, PgTime(q.start),
-                                 absl::FormatCivilTime(periods->first),
-                                 absl::FormatCivilTime(periods->last), periods->grain)
-                : run(times_sql(daily));
-        for (const auto& r : times) {
+        for (const auto& r : run(daily_times_sql, effective_times_sql)) {
           auto it = out.find(KeyFromRow(r));
           if (it == out.end()) continue;
           domain::TimeHistogram& h =
               r[5].as<int>() == 1 ? it->second.first_response : it->second.resolution;
-          if (!daily) {
-            h.Add(r[6].as<int>(), r[7].as<int64_t>());
-            continue;
-          }
-          if (!ParseIntArray(r[6].c_str(), bins) || !ParseIntArray(r[7].c_str(), counts) ||
-              bins.size() != counts.size()) {
-            return absl::InternalError("complaint time histogram: malformed arrays");
-          }
-          h.Add(bins, counts);
+          h.Add(r[6].as<int>(), r[7].as<int64_t>());
         }
-        for (const auto& r : run(late_sql(daily))) {
-          auto it = out.find(KeyFromRow(r));
-          if (it != out.end()) it->second.backlog_open_at_end += r[5].as<int64_t>();
+        if (daily) {
+          for (const auto& r : run(daily_late_sql, "")) {
+            auto it = out.find(KeyFromRow(r));
+            if (it != out.end()) it->second.backlog_open_at_end += r[5].as<int64_t>();
+          }
         }
         return out;
       });
@@ -400,16 +402,28 @@ absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> ReportStore::Retent
   const char* step = q.bucket == domain::Bucket::kMonth  ? "1 month"
                      : q.bucket == domain::Bucket::kWeek ? "7 days"
                                                          : "1 day";
-  // Whole local buckets: the one holding start_time is compared with the
-  // one before it, so activity is read from that one's start.
-  constexpr char kSql[] = R"sql(
+  // Sets of customers per local bucket of [$1, $2): the folded activity
+  // slots and the tail's scores and complaints; complainants from every
+  // complaint as folded or as it is now ($6 the watermark). Each bucket is
+  // compared with the one before it.
+  constexpr char kSetsSql[] = R"sql(
 WITH a AS MATERIALIZED (
-  SELECT DISTINCT date_trunc($3, slot, $4) AS b, customer_id FROM customer_activity
-  WHERE slot >= $1::timestamptz AND slot < $2::timestamptz
+  SELECT DISTINCT date_trunc($3, t, $4) AS b, customer_id FROM (
+    SELECT slot AS t, customer_id FROM customer_slots
+    WHERE slot >= $1::timestamptz AND slot < $2::timestamptz
+    UNION ALL
+    SELECT f.occurred_at, f.customer_id FROM feedback f
+    WHERE f.fold_xid >= $6::xid8 AND f.customer_id IS NOT NULL
+      AND f.occurred_at >= $1::timestamptz AND f.occurred_at < $2::timestamptz
+    UNION ALL
+    SELECT c.created_at, c.customer_id FROM complaint_changes($6::xid8, '18446744073709551615') c
+    WHERE c.sign = 1 AND c.customer_id IS NOT NULL
+      AND c.created_at >= $1::timestamptz AND c.created_at < $2::timestamptz) x
 ), c AS (
-  SELECT date_trunc($3, slot, $4) AS b, customer_id, bool_and(unresolved = 0) AS resolved
-  FROM complainant_slots
-  WHERE slot >= $1::timestamptz AND slot < $2::timestamptz
+  SELECT date_trunc($3, created_at, $4) AS b, customer_id,
+         bool_and(resolved_at IS NOT NULL) AS resolved
+  FROM complaints_effective($6::xid8)
+  WHERE customer_id IS NOT NULL AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
   GROUP BY 1, 2
 )
 SELECT 1, epoch_us(b), count(*), 0, 0, 0 FROM a GROUP BY b
@@ -427,9 +441,9 @@ SELECT 3, epoch_us(((c.b AT TIME ZONE $4) + $5::interval) AT TIME ZONE $4),
 FROM c LEFT JOIN a n ON n.customer_id = c.customer_id
   AND n.b = ((c.b AT TIME ZONE $4) + $5::interval) AT TIME ZONE $4
 GROUP BY 2)sql";
-  // The counts kept per local period of a report zone (migration 0010),
-  // keyed by the customers' first day in it (so the last period may end
-  // at `end`); complainants' returns count in the period after theirs.
+  // The counts kept per local period of a report zone, keyed by the
+  // customers' first day in it (so the last period may end at `end`);
+  // complainants' returns count in the period after theirs.
   constexpr char kCountsSql[] = R"sql(
 SELECT epoch_us(period::timestamp AT TIME ZONE $1),
        epoch_us(retention_next($2, period)::timestamp AT TIME ZONE $1),
@@ -438,31 +452,16 @@ SELECT epoch_us(period::timestamp AT TIME ZONE $1),
 FROM retention_counts
 WHERE zone = $1 AND grain = $2 AND period >= $3::date AND period < $4::date AND day < $4::date
 GROUP BY period)sql";
-  // A range ending inside a local day D (at E): the counts answer up to
-  // D's midnight M; the customers active in [M, E) (one day's activity at
-  // most) whose first day in E's period is D are added, with whether they
-  // were active in the period before and a complainant of it.
-  constexpr char kEndDaySql[] = R"sql(
-WITH today AS (
-  SELECT DISTINCT customer_id FROM customer_activity
-  WHERE slot >= $1::timestamptz AND slot < $2::timestamptz
-), first_today AS (
-  SELECT t.customer_id FROM today t
-  WHERE NOT EXISTS (SELECT 1 FROM customer_days d
-                    WHERE d.customer_id = t.customer_id AND d.zone = $3
-                      AND d.day >= $5::date AND d.day < $6::date)
-)
-SELECT count(*),
-       count(*) FILTER (WHERE EXISTS (
-         SELECT 1 FROM customer_days d
-         WHERE d.customer_id = f.customer_id AND d.zone = $3
-           AND d.day >= retention_prev($4, $5::date) AND d.day < $5::date)),
-       count(*) FILTER (WHERE cp.unresolved = 0),
-       count(*) FILTER (WHERE cp.unresolved > 0)
-FROM first_today f
-LEFT JOIN complainant_periods cp
-  ON (cp.customer_id, cp.zone, cp.grain, cp.period)
-   = (f.customer_id, $3, $4, retention_prev($4, $5::date)))sql";
+  // The local buckets of [$1, $2) the tail has activity or complaints in
+  // ($5 the watermark).
+  constexpr char kTailBucketsSql[] = R"sql(
+SELECT DISTINCT epoch_us(date_trunc($3, t, $4)) FROM (
+  SELECT f.occurred_at AS t FROM feedback f
+  WHERE f.fold_xid >= $5::xid8 AND f.customer_id IS NOT NULL
+  UNION ALL
+  SELECT c.created_at FROM complaint_changes($5::xid8, '18446744073709551615') c
+  WHERE c.customer_id IS NOT NULL) x
+WHERE t >= $1::timestamptz AND t < $2::timestamptz)sql";
   const absl::Time first = domain::BucketStart(q.start, zone, q.bucket);
   const absl::Time lookback = domain::PreviousBucketStart(first, zone, q.bucket);
   const char* grain = q.bucket == domain::Bucket::kMonth  ? "m"
@@ -471,21 +470,33 @@ LEFT JOIN complainant_periods cp
   const absl::Time end_day = absl::FromCivil(absl::ToCivilDay(q.end, zone), zone);
   return RunWithConnection(
       pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> {
-        // One snapshot for the counts and the end day's activity.
-        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn.get());
+        ReportTransaction tx(conn.get());
+        const std::string wm = Watermark(tx);
         std::map<absl::Time, int64_t> active;
         std::map<absl::Time, domain::RetentionStats> out;
-        auto complainants = [&](absl::Time b, const pqxx::row& r, int col) {
-          domain::RetentionStats& s = out[b];
-          s.complainants_resolved = r[col].as<int64_t>();
-          s.complainants_resolved_returned = r[col + 1].as<int64_t>();
-          s.complainants_unresolved = r[col + 2].as<int64_t>();
-          s.complainants_unresolved_returned = r[col + 3].as<int64_t>();
+        // The sets of [from, to) into active/out; only bucket `only` when
+        // given.
+        auto sets = [&](absl::Time from, absl::Time to, std::optional<absl::Time> only) {
+          for (const auto& r :
+               tx.exec_params(kSetsSql, PgTime(from), PgTime(to), unit, q.time_zone, step, wm)) {
+            const absl::Time b = absl::FromUnixMicros(r[1].as<int64_t>());
+            if (only && b != *only) continue;
+            domain::RetentionStats& s = out[b];
+            switch (r[0].as<int>()) {
+              case 1: active[b] = r[2].as<int64_t>(); break;
+              case 2: s.returning = r[2].as<int64_t>(); break;
+              default:
+                s.complainants_resolved = r[2].as<int64_t>();
+                s.complainants_resolved_returned = r[3].as<int64_t>();
+                s.complainants_unresolved = r[4].as<int64_t>();
+                s.complainants_unresolved_returned = r[5].as<int64_t>();
+            }
+          }
         };
-        // Ranges of a report zone are counted already (up to the end's
-        // local day, and that day's part from its activity); ranges in
-        // other zones are counted here.
-        if (IsReportZone(tx, q.time_zone)) {
+        if (!IsReportZone(tx, q.time_zone)) {
+          sets(lookback, q.end, std::nullopt);
+        } else {
+          // The folded counts, up to the end's local day ...
           for (const auto& r : tx.exec_params(kCountsSql, q.time_zone, grain,
                                               LocalDate(lookback, q.time_zone),
                                               LocalDate(end_day, q.time_zone))) {
@@ -493,30 +504,30 @@ LEFT JOIN complainant_periods cp
             if (const int64_t n = r[2].as<int64_t>(); n != 0) active[b] = n;
             if (const int64_t n = r[3].as<int64_t>(); n != 0) out[b].returning = n;
             if (r[4].as<int64_t>() + r[6].as<int64_t>() != 0) {
-              complainants(absl::FromUnixMicros(r[1].as<int64_t>()), r, 4);
+              domain::RetentionStats& s = out[absl::FromUnixMicros(r[1].as<int64_t>())];
+              s.complainants_resolved = r[4].as<int64_t>();
+              s.complainants_resolved_returned = r[5].as<int64_t>();
+              s.complainants_unresolved = r[6].as<int64_t>();
+              s.complainants_unresolved_returned = r[7].as<int64_t>();
             }
           }
-          if (end_day < q.end) {
-            const absl::Time period = domain::BucketStart(end_day, zone, q.bucket);
-            const pqxx::row r =
-                tx.exec_params1(kEndDaySql, PgTime(end_day), PgTime(q.end), q.time_zone, grain,
-                                LocalDate(period, q.time_zone), LocalDate(end_day, q.time_zone));
-            if (const int64_t n = r[0].as<int64_t>(); n != 0) {
-              active[period] += n;
-              out[period].returning += r[1].as<int64_t>();
-              out[period].complainants_resolved_returned += r[2].as<int64_t>();
-              out[period].complainants_unresolved_returned += r[3].as<int64_t>();
-            }
+          // ... and, counted from the sets instead, every bucket the tail
+          // touches (it and the one after it) and the last one when the
+          // range ends inside a local day.
+          std::set<absl::Time> exact;
+          for (const auto& r : tx.exec_params(kTailBucketsSql, PgTime(lookback), PgTime(q.end),
+                                              unit, q.time_zone, wm)) {
+            const absl::Time b = absl::FromUnixMicros(r[0].as<int64_t>());
+            exact.insert(b);
+            exact.insert(domain::NextBucketStart(b, zone, q.bucket));
           }
-        } else {
-          for (const auto& r :
-               tx.exec_params(kSql, PgTime(lookback), PgTime(q.end), unit, q.time_zone, step)) {
-            const absl::Time b = absl::FromUnixMicros(r[1].as<int64_t>());
-            switch (r[0].as<int>()) {
-              case 1: active[b] = r[2].as<int64_t>(); break;
-              case 2: out[b].returning = r[2].as<int64_t>(); break;
-              default: complainants(b, r, 2);
-            }
+          if (end_day < q.end) exact.insert(domain::BucketStart(end_day, zone, q.bucket));
+          for (const absl::Time b : exact) {
+            if (b < lookback || b >= q.end) continue;
+            active.erase(b);
+            out[b] = domain::RetentionStats{};
+            sets(domain::PreviousBucketStart(b, zone, q.bucket),
+                 std::min(domain::NextBucketStart(b, zone, q.bucket), q.end), b);
           }
         }
         for (const auto& [b, n] : active) {
@@ -526,213 +537,15 @@ LEFT JOIN complainant_periods cp
           if (next < q.end) out[next].previous_active = n;
         }
         // Only the buckets of the range (not the look-back one, nor one
-        // starting at the end).
+        // starting at the end), and only those with something in them.
         for (auto it = out.begin(); it != out.end();) {
-          it = (it->first < first || it->first >= q.end) ? out.erase(it) : std::next(it);
+          const domain::RetentionStats& s = it->second;
+          const bool empty = s.active == 0 && s.previous_active == 0 && s.returning == 0 &&
+                             s.complainants_resolved == 0 && s.complainants_unresolved == 0;
+          it = (it->first < first || it->first >= q.end || empty) ? out.erase(it) : std::next(it);
         }
         return out;
       });
-}
-
-absl::StatusOr<int64_t> ReportStore::RebuildComplaintRollups() {
-  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
-    pqxx::work tx(conn.get());
-    tx.exec("LOCK TABLE complaints, feedback IN SHARE MODE");
-    tx.exec("LOCK TABLE complaint_rollup, complaint_time_rollup, complaint_daily, "
-            "complaint_time_daily, complaint_time_period, complaint_resolved_daily, "
-            "complaint_resolved_rollup, customer_activity, complainant_slots, customer_days, "
-            "complainant_periods, retention_counts IN EXCLUSIVE MODE");
-    tx.exec("DELETE FROM complaint_rollup");
-    tx.exec("DELETE FROM complaint_time_rollup");
-    tx.exec("DELETE FROM complaint_daily");
-    tx.exec("DELETE FROM complaint_time_daily");
-    tx.exec("DELETE FROM complaint_time_period");
-    tx.exec("DELETE FROM complaint_resolved_daily");
-    tx.exec("DELETE FROM complaint_resolved_rollup");
-    tx.exec("DELETE FROM customer_activity");
-    tx.exec("DELETE FROM complainant_slots");
-    tx.exec("DELETE FROM customer_days");
-    tx.exec("DELETE FROM complainant_periods");
-    tx.exec("DELETE FROM retention_counts");
-    int64_t rows = 0;
-    // The counts from the days and periods just recounted.
-    for (const char* sql :
-         {"INSERT INTO customer_days SELECT d.* FROM report_zones z, customer_days_recount(z.zone) d",
-          "INSERT INTO complainant_periods SELECT d.* FROM report_zones z, "
-          "complainant_periods_recount(z.zone) d",
-          "INSERT INTO retention_counts SELECT d.* FROM report_zones z, "
-          "retention_counts_recount(z.zone, false) d"}) {
-      rows += static_cast<int64_t>(tx.exec(sql).affected_rows());
-    }
-    rows += static_cast<int64_t>(
-        tx.exec("INSERT INTO complaint_daily SELECT d.* FROM report_zones z, "
-                "complaint_daily_recount(z.zone) d")
-            .affected_rows());
-    rows += static_cast<int64_t>(
-        tx.exec("INSERT INTO complaint_time_daily SELECT d.* FROM report_zones z, "
-                "complaint_time_daily_recount(z.zone) d")
-            .affected_rows());
-    rows += static_cast<int64_t>(
-        tx.exec("INSERT INTO complaint_time_period SELECT d.* FROM report_zones z, "
-                "complaint_time_period_from_days(z.zone) d")
-            .affected_rows());
-    rows += static_cast<int64_t>(
-        tx.exec("INSERT INTO complaint_resolved_daily SELECT d.* FROM report_zones z, "
-                "complaint_resolved_daily_recount(z.zone) d")
-            .affected_rows());
-    rows += static_cast<int64_t>(
-        tx.exec(std::string("INSERT INTO complaint_rollup (slot, channel, queue, category, "
-                            "assignee, opened, resolved, reopened, escalated, fr_met, "
-                            "fr_missed, res_met, res_missed, rated, satisfied) ") +
-                kComplaintRecount)
-            .affected_rows());
-    rows += static_cast<int64_t>(
-        tx.exec(std::string("INSERT INTO complaint_time_rollup (slot, channel, queue, category, "
-                            "assignee, metric, bin, n) ") +
-                kComplaintTimeRecount)
-            .affected_rows());
-    rows += static_cast<int64_t>(
-        tx.exec(std::string("INSERT INTO customer_activity (slot, customer_id) ") +
-                kActivityRecount)
-            .affected_rows());
-    rows += static_cast<int64_t>(
-        tx.exec(std::string("INSERT INTO complaint_resolved_rollup ") + kResolvedRecount)
-            .affected_rows());
-    rows += static_cast<int64_t>(
-        tx.exec(std::string("INSERT INTO complainant_slots ") + kComplainantRecount)
-            .affected_rows());
-    tx.commit();
-    return rows;
-  });
-}
-
-absl::StatusOr<int64_t> ReportStore::CheckComplaintRollups() {
-  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
-    pqxx::read_transaction tx(conn.get());
-    auto differing = [&](const std::string& recount, const std::string& stored) {
-      return tx
-          .exec("WITH recount AS (" + recount + "), stored AS (" + stored +
-                ") SELECT count(*) FROM ((SELECT * FROM recount EXCEPT ALL SELECT * FROM stored) "
-                "UNION ALL (SELECT * FROM stored EXCEPT ALL SELECT * FROM recount)) d")[0][0]
-          .as<int64_t>();
-    };
-    return differing(kComplaintRecount,
-                     "SELECT slot, channel, queue, category, assignee, sum(opened)::bigint, "
-                     "sum(resolved)::bigint, sum(reopened)::bigint, sum(escalated)::bigint, "
-                     "sum(fr_met)::bigint, sum(fr_missed)::bigint, sum(res_met)::bigint, "
-                     "sum(res_missed)::bigint, sum(rated)::bigint, sum(satisfied)::bigint "
-                     "FROM complaint_rollup GROUP BY 1, 2, 3, 4, 5 HAVING sum(opened) <> 0") +
-           differing(kComplaintTimeRecount,
-                     "SELECT slot, channel, queue, category, assignee, metric, bin, "
-                     "sum(n)::bigint FROM complaint_time_rollup GROUP BY 1, 2, 3, 4, 5, 6, 7 "
-                     "HAVING sum(n) <> 0") +
-           differing(kActivityRecount, "SELECT slot, customer_id FROM customer_activity") +
-           differing(kResolvedRecount,
-                     "SELECT * FROM complaint_resolved_rollup WHERE resolved <> 0") +
-           differing(kComplainantRecount, "SELECT * FROM complainant_slots") +
-           differing("SELECT d.* FROM report_zones z, complaint_daily_recount(z.zone) d",
-                     "SELECT zone, day, dims, channel, queue, category, assignee, "
-                     "sum(opened)::bigint, sum(resolved)::bigint, sum(reopened)::bigint, "
-                     "sum(escalated)::bigint, sum(fr_met)::bigint, sum(fr_missed)::bigint, "
-                     "sum(res_met)::bigint, sum(res_missed)::bigint, sum(rated)::bigint, "
-                     "sum(satisfied)::bigint FROM complaint_daily GROUP BY 1, 2, 3, 4, 5, 6, 7 "
-                     "HAVING sum(opened) <> 0") +
-           differing("SELECT d.* FROM report_zones z, complaint_time_daily_recount(z.zone) d",
-                     "SELECT * FROM complaint_time_daily_merged()") +
-           differing("SELECT d.* FROM report_zones z, complaint_time_period_recount(z.zone) d",
-                     "SELECT * FROM complaint_time_period_merged()") +
-           differing("SELECT d.* FROM report_zones z, complaint_resolved_daily_recount(z.zone) d",
-                     "SELECT * FROM complaint_resolved_daily_merged()") +
-           differing("SELECT d.* FROM report_zones z, customer_days_recount(z.zone) d",
-                     "SELECT * FROM customer_days") +
-           differing("SELECT d.* FROM report_zones z, complainant_periods_recount(z.zone) d",
-                     "SELECT * FROM complainant_periods") +
-           differing("SELECT d.* FROM report_zones z, retention_counts_recount(z.zone) d",
-                     "SELECT * FROM retention_counts_merged()");
-  });
-}
-
-absl::StatusOr<int64_t> ReportStore::CompactRollups(int max_keys) {
-  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
-    pqxx::work tx(conn.get());
-    const int64_t removed =
-        tx.exec_params("SELECT complaint_rollup_compact($1) + complaint_daily_compact($1) + "
-                       "complaint_time_period_compact($1) + complaint_resolved_daily_compact($1) + "
-                       "retention_counts_compact($1) + "
-                       "feedback_shards_fold($1, now() - interval '1 day')",
-                       max_keys)[0][0].as<int64_t>();
-    tx.commit();
-    return removed;
-  });
-}
-
-absl::StatusOr<bool> ReportStore::AddReportZone(const std::string& zone) {
-  absl::TimeZone tz;
-  if (zone.size() > 64 || !absl::LoadTimeZone(zone, &tz)) {
-    return absl::InvalidArgumentError("zone: unknown IANA time zone");
-  }
-  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<bool> {
-    pqxx::work tx(conn.get());
-    // Writers wait while it is filled.
-    tx.exec("LOCK TABLE feedback, complaints IN SHARE MODE");
-    const pqxx::result added = tx.exec_params(
-        "INSERT INTO report_zones (zone) VALUES ($1) ON CONFLICT DO NOTHING RETURNING zone", zone);
-    if (added.empty()) return false;
-    tx.exec("ANALYZE report_zones");  // the rollup triggers plan with its row count
-    tx.exec_params("INSERT INTO feedback_daily SELECT * FROM feedback_daily_recount($1)", zone);
-    tx.exec_params("INSERT INTO complaint_daily SELECT * FROM complaint_daily_recount($1)", zone);
-    tx.exec_params(
-        "INSERT INTO complaint_time_daily SELECT * FROM complaint_time_daily_recount($1)", zone);
-    tx.exec_params(
-        "INSERT INTO complaint_time_period SELECT * FROM complaint_time_period_from_days($1)",
-        zone);
-    tx.exec_params(
-        "INSERT INTO complaint_resolved_daily SELECT * FROM complaint_resolved_daily_recount($1)",
-        zone);
-    tx.exec_params("SELECT retention_fill($1)", zone);
-    tx.commit();
-    return true;
-  });
-}
-
-absl::StatusOr<int64_t> ReportStore::RebuildRollup() {
-  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
-    pqxx::work tx(conn.get());
-    tx.exec("LOCK TABLE feedback IN SHARE MODE");  // writers wait; readers go on
-    tx.exec("LOCK TABLE feedback_rollup IN EXCLUSIVE MODE");
-    tx.exec("DELETE FROM feedback_rollup");
-    const pqxx::result r = tx.exec(
-        std::string("INSERT INTO feedback_rollup (slot, kind, channel, agent_id, queue, score, "
-                    "responses) ") + kRecount);
-    tx.exec("LOCK TABLE feedback_daily IN EXCLUSIVE MODE");
-    tx.exec("DELETE FROM feedback_daily");
-    const pqxx::result d = tx.exec(
-        "INSERT INTO feedback_daily SELECT d.* FROM report_zones z, "
-        "feedback_daily_recount(z.zone) d");
-    tx.commit();
-    return static_cast<int64_t>(r.affected_rows() + d.affected_rows());
-  });
-}
-
-absl::StatusOr<int64_t> ReportStore::CheckRollup() {
-  return RunWithConnection(pool_, [&](PooledConnection& conn) -> absl::StatusOr<int64_t> {
-    pqxx::read_transaction tx(conn.get());
-    const pqxx::result r = tx.exec(
-        std::string("WITH recount AS (") + kRecount +
-        "), stored AS (SELECT slot, kind, channel, agent_id, queue, score, "
-        "sum(responses)::bigint FROM feedback_rollup GROUP BY 1, 2, 3, 4, 5, 6) "
-        "SELECT count(*) FROM ("
-        "(SELECT * FROM recount EXCEPT ALL SELECT * FROM stored) UNION ALL "
-        "(SELECT * FROM stored EXCEPT ALL SELECT * FROM recount)) d");
-    const pqxx::result daily = tx.exec(
-        "WITH recount AS (SELECT d.* FROM report_zones z, feedback_daily_recount(z.zone) d), "
-        "stored AS (SELECT zone, day, dims, kind, channel, agent_id, queue, score, "
-        "sum(responses)::bigint FROM feedback_daily GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) "
-        "SELECT count(*) FROM ("
-        "(SELECT * FROM recount EXCEPT ALL SELECT * FROM stored) UNION ALL "
-        "(SELECT * FROM stored EXCEPT ALL SELECT * FROM recount)) d");
-    return r[0][0].as<int64_t>() + daily[0][0].as<int64_t>();
-  });
 }
 
 }  // namespace feedback::storage

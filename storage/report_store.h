@@ -24,11 +24,18 @@ struct ReportKey {
   }
 };
 
-// Satisfaction and NPS reports, summed from feedback_daily when the range
-// is whole local days of a report zone and at most one dimension is
-// grouped or filtered, else from feedback_rollup's 15-minute slots (never
-// the raw rows); the rollup's maintenance commands. The query must be valid
-// (domain::ValidateReportQuery). Thread-safe.
+// The four reports. Each reads, in one snapshot, the watermark of the fold
+// (storage/fold/), the derived tables and the facts not folded yet (the
+// tail), so it is exact however far the folder is behind. Scores: from
+// score_days over whole local days of a report zone with at most one
+// dimension grouped or filtered, else from score_slots. Complaints: from
+// complaint_days, complaint_period_times and complaint_day_resolved on
+// that daily path, else from every complaint of the range as folded
+// (complaint_folded) or as it is now. Retention: per bucket (DAY, WEEK or
+// MONTH; no grouping), from retention_counts in a report zone, from
+// customer_slots and the complaints elsewhere and for the buckets the tail
+// touches. The query must be valid (domain::ValidateReportQuery).
+// Thread-safe.
 class ReportStore {
  public:
   explicit ReportStore(ConnectionPool& pool) : pool_(pool) {}
@@ -36,44 +43,13 @@ class ReportStore {
   absl::StatusOr<std::map<ReportKey, domain::CsatStats>> Satisfaction(
       const domain::ReportQuery& query);
   absl::StatusOr<std::map<ReportKey, domain::NpsStats>> Nps(const domain::ReportQuery& query);
-  // The cohort of complaints created in the range, from complaint_daily and
-  // complaint_time_daily (whole local days of a report zone, at most one
-  // dimension) or complaint_rollup and complaint_time_rollup. The backlog
-  // adds the cohort complaints resolved after the range ended: from
-  // complaint_resolved_daily on the daily path, from
-  // complaint_resolved_rollup on the slots' path. Never the complaints.
+  // The cohort of complaints created in the range; the backlog counts
+  // those not resolved by the end.
   absl::StatusOr<std::map<ReportKey, domain::ComplaintStats>> Complaints(
       const domain::ReportQuery& query);
-  // Per bucket (DAY, WEEK or MONTH; no grouping). Keys are bucket starts.
-  // In a report zone from retention_counts (plus, for a range ending inside
-  // a local day, that day's customer_activity before the end); in other
-  // zones from customer_activity and complainant_slots over the range and
-  // the bucket before it. Never the scores or complaints.
+  // Keys are bucket starts.
   absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> Retention(
       const domain::ReportQuery& query);
-
-  // Adds a report zone: feedback_daily and the complaint daily rollups get
-  // that zone's local days (filled from the rows now, kept by every write
-  // from then on). False
-  // when it was one already; INVALID_ARGUMENT for an unknown zone.
-  absl::StatusOr<bool> AddReportZone(const std::string& zone);
-
-  // Recomputes feedback_rollup and feedback_daily from the feedback rows
-  // (writes wait meanwhile). Returns the number of rollup rows.
-  absl::StatusOr<int64_t> RebuildRollup();
-  // How many keys of feedback_rollup and feedback_daily (their shards
-  // summed) differ from a recount of the feedback rows (0 when consistent).
-  absl::StatusOr<int64_t> CheckRollup();
-  // The same for the complaint rollups, customer_activity,
-  // complainant_slots and the retention counts (customer_days,
-  // complainant_periods, retention_counts).
-  absl::StatusOr<int64_t> RebuildComplaintRollups();
-  absl::StatusOr<int64_t> CheckComplaintRollups();
-  // Merges the delta rows of up to `max_keys` rollup keys (migration 0008)
-  // and folds up to `max_keys` score rollup rows of writer shards a day old
-  // or more into shard 0 (migration 0015); returns the rows removed (0:
-  // nothing left to merge). Sums are unchanged.
-  absl::StatusOr<int64_t> CompactRollups(int max_keys);
 
  private:
   // The grouped counts per score of `kind` (1 CSAT, 2 NPS) into

@@ -21,6 +21,7 @@
 #include "services/feedback/feedback_service.h"
 #include "services/feedbackd/health_service.h"
 #include "services/reports/reporting_service.h"
+#include "storage/fold/folder.h"
 #include "storage/report_store.h"
 #include "storage/notification_listener.h"
 #include "storage/complaint_store.h"
@@ -43,6 +44,7 @@ struct FeedbackServer::Parts {
         store(pool, o.closed_loop),
         complaints(pool),
         reports(pool),
+        folder(pool, o.fold_window),
         eraser(pool),
         writer(store, o.writer),
         workers(o.auth_threads, 10000),
@@ -69,6 +71,7 @@ struct FeedbackServer::Parts {
   storage::PgFeedbackStore store;
   storage::ComplaintStore complaints;
   storage::ReportStore reports;
+  storage::fold::Folder folder;
   storage::CustomerEraser eraser;
   storage::BatchWriter writer;
   WorkerPool workers;
@@ -187,6 +190,7 @@ absl::StatusOr<std::unique_ptr<FeedbackServer>> FeedbackServer::Start(
   }
   server->monitor_ = std::thread([s = server.get()] { s->MonitorLoop(); });
   server->sla_worker_ = std::thread([s = server.get()] { s->SlaLoop(); });
+  if (options.fold) server->folder_ = std::thread([s = server.get()] { s->FoldLoop(); });
   spdlog::info("feedbackd listening on {} (port {})", options.listen, server->port_);
   return server;
 }
@@ -198,7 +202,6 @@ bool FeedbackServer::serving() const { return parts_->serving.load(); }
 void FeedbackServer::MonitorLoop() {
   absl::Time next_prune = absl::Now();
   absl::Time next_retention = absl::Now();
-  absl::Time next_compaction = absl::Now();
   bool migrations_current = false;
   do {
     // A probe on its own connection with a deadline, so a frozen database
@@ -239,15 +242,6 @@ void FeedbackServer::MonitorLoop() {
                                           ? absl::ZeroDuration()
                                           : options_.retention_interval);
     }
-    if (ok && absl::Now() >= next_compaction) {
-      // Complaint changes add delta rows to the rollups, score writers rows
-      // of their own shard; merge them.
-      constexpr int kKeys = 5000;
-      absl::StatusOr<int64_t> merged = parts_->reports.CompactRollups(kKeys);
-      if (!merged.ok()) spdlog::warn("rollup compaction: {}", merged.status().ToString());
-      next_compaction = absl::Now() + (merged.ok() && *merged >= 2 * kKeys ? absl::ZeroDuration()
-                                                                       : absl::Minutes(1));
-    }
   } while (!stop_monitor_.WaitForNotificationWithTimeout(options_.health_interval));
 }
 
@@ -276,6 +270,34 @@ void FeedbackServer::SlaLoop() {
   } while (!stop_monitor_.WaitForNotificationWithTimeout(options_.sla_interval));
 }
 
+void FeedbackServer::FoldLoop() {
+  absl::Time next_lag_check = absl::Now();
+  bool lagging = false;
+  do {
+    if (!parts_->serving.load()) continue;
+    // Window after window while there is a backlog; a shutdown waits for
+    // one window at most.
+    absl::StatusOr<storage::fold::FoldResult> r;
+    do {
+      r = parts_->folder.FoldOnce();
+    } while (r.ok() && !r->caught_up && !r->locked_out && !stop_monitor_.HasBeenNotified());
+    if (!r.ok()) spdlog::warn("fold: {}", r.status().ToString());
+    if (absl::Now() < next_lag_check) continue;
+    next_lag_check = absl::Now() + absl::Seconds(5);
+    absl::StatusOr<storage::fold::FoldStatus> s = parts_->folder.Status();
+    if (!s.ok()) continue;
+    const bool now_lagging = s->lag_seconds > absl::ToDoubleSeconds(options_.fold_lag_warning);
+    if (now_lagging) {
+      spdlog::warn("fold: {:.1f} s behind ({} fact rows not folded); the oldest transaction "
+                   "holding an xid has run {:.1f} s",
+                   s->lag_seconds, s->tail_facts, s->oldest_writer_seconds);
+    } else if (lagging) {
+      spdlog::info("fold: caught up ({:.1f} s behind)", s->lag_seconds);
+    }
+    lagging = now_lagging;
+  } while (!stop_monitor_.WaitForNotificationWithTimeout(options_.fold_interval));
+}
+
 void FeedbackServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
@@ -290,6 +312,7 @@ void FeedbackServer::Shutdown() {
   stop_monitor_.Notify();
   if (monitor_.joinable()) monitor_.join();
   if (sla_worker_.joinable()) sla_worker_.join();
+  if (folder_.joinable()) folder_.join();
   parts_->serving = false;
   parts_->hub.CloseAll();
   server_->Shutdown(std::chrono::system_clock::now() +

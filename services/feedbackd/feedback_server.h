@@ -62,6 +62,15 @@ struct ServerOptions {
   absl::Duration comment_retention = absl::ZeroDuration();
   // How often that worker looks.
   absl::Duration retention_interval = absl::Minutes(10);
+  // The fold of the facts into the report tables (storage/fold/): how
+  // often the folder looks for a new window when it has caught up, and
+  // how many fact rows a window holds at most. With `fold` off this server
+  // folds nothing (another replica may); reports stay exact either way.
+  bool fold = true;
+  absl::Duration fold_interval = absl::Milliseconds(200);
+  int64_t fold_window = 20000;
+  // A warning is logged while the fold lags more than this.
+  absl::Duration fold_lag_warning = absl::Seconds(10);
   // Which scores open a follow-up complaint.
   domain::ClosedLoopRule closed_loop;
   // The clock of the SLA worker and of complaint calls; nullptr: the wall clock.
@@ -97,6 +106,7 @@ class FeedbackServer {
   explicit FeedbackServer(const ServerOptions& options);
   void MonitorLoop();
   void SlaLoop();
+  void FoldLoop();
 
   const ServerOptions options_;
   std::unique_ptr<Parts> parts_;
@@ -107,6 +117,7 @@ class FeedbackServer {
   absl::Notification stop_monitor_;
   std::thread monitor_;
   std::thread sla_worker_;
+  std::thread folder_;
   bool shut_down_ = false;
 };
 

@@ -3,7 +3,8 @@
 //   feedbackd serve            run the gRPC server
 //   feedbackd migrate          apply pending database migrations
 //   feedbackd create-api-key   create an API key and print it once
-//   feedbackd rollups check|rebuild   compare or rebuild the report rollups
+//   feedbackd rollups check|rebuild|status|add-zone   the report tables the
+//                              folder keeps (storage/fold/)
 //
 // Every setting is a flag with an environment fallback; see --help.
 
@@ -23,7 +24,8 @@
 #include "storage/api_key_store.h"
 #include "storage/connection_pool.h"
 #include "storage/migrator.h"
-#include "storage/report_store.h"
+#include "storage/fold/folder.h"
+#include "storage/fold/registry.h"
 
 namespace {
 
@@ -58,43 +60,64 @@ int Migrate(const ServerOptions& options) {
   absl::StatusOr<int> applied = migrator.Apply();
   if (!applied.ok()) return Fail(applied.status());
   spdlog::info("migrations current ({} applied now)", *applied);
+  // What the migrations left unfolded (after 0018: the whole history) is
+  // folded now rather than by the first server.
+  feedback::storage::fold::Folder folder(pool, options.fold_window);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<int64_t> folded = folder.CatchUp();
+  if (!folded.ok()) return Fail(folded.status());
+  if (*folded > 0) {
+    spdlog::info("folded {} fact rows into the report tables in {:.1f} s", *folded,
+                 absl::ToDoubleSeconds(absl::Now() - start));
+  }
   return 0;
 }
 
 int Rollups(const ServerOptions& options, const std::string& action, const std::string& zone) {
   feedback::storage::ConnectionPool pool({options.database_url, 1, absl::Seconds(10)});
-  feedback::storage::ReportStore reports(pool);
+  feedback::storage::fold::Folder folder(pool, options.fold_window);
   if (action == "add-zone") {
-    absl::StatusOr<bool> added = reports.AddReportZone(zone);
+    absl::StatusOr<bool> added = folder.AddReportZone(zone);
     if (!added.ok()) return Fail(added.status());
     if (*added) {
-      spdlog::info("report zone {} added; its daily rollup is filled", zone);
+      spdlog::info("report zone {} added; its daily tables are filled", zone);
     } else {
       spdlog::info("{} is a report zone already", zone);
     }
     return 0;
   }
   if (action == "rebuild") {
-    absl::StatusOr<int64_t> rows = reports.RebuildRollup();
+    absl::StatusOr<int64_t> rows = folder.Rebuild();
     if (!rows.ok()) return Fail(rows.status());
-    absl::StatusOr<int64_t> complaint_rows = reports.RebuildComplaintRollups();
-    if (!complaint_rows.ok()) return Fail(complaint_rows.status());
-    spdlog::info("rollups rebuilt from the raw rows: {} score rollup rows, {} complaint and "
-                 "activity rollup rows",
-                 *rows, *complaint_rows);
+    spdlog::info("report tables recounted from the facts: {} rows", *rows);
     return 0;
   }
-  absl::StatusOr<int64_t> differing = reports.CheckRollup();
+  if (action == "status") {
+    absl::StatusOr<feedback::storage::fold::FoldStatus> s = folder.Status();
+    if (!s.ok()) return Fail(s.status());
+    std::cout << "watermark              " << s->watermark << "\n"
+              << "horizon                " << s->horizon << "\n"
+              << "facts not folded       " << s->tail_facts << "\n"
+              << "lag seconds            " << s->lag_seconds << "\n"
+              << "oldest writer seconds  " << s->oldest_writer_seconds << "\n"
+              << "last fold              " << absl::FormatTime(s->folded_at) << "\n"
+              << "facts folded           " << s->facts_folded << "\n"
+              << "derived tables:\n";
+    for (const auto& t : feedback::storage::fold::Registry()) {
+      std::cout << "  " << t.name << ": " << t.read_by << "\n";
+    }
+    return 0;
+  }
+  absl::StatusOr<std::map<std::string, int64_t>> differing = folder.Check();
   if (!differing.ok()) return Fail(differing.status());
-  absl::StatusOr<int64_t> complaint_differing = reports.CheckComplaintRollups();
-  if (!complaint_differing.ok()) return Fail(complaint_differing.status());
-  if (*differing + *complaint_differing != 0) {
-    spdlog::error("rollups differ from the raw rows in {} row(s); run `feedbackd rollups "
-                  "rebuild`",
-                  *differing + *complaint_differing);
+  if (!differing->empty()) {
+    for (const auto& [table, rows] : *differing) {
+      spdlog::error("{}: {} row(s) differ from a recount of the facts", table, rows);
+    }
+    spdlog::error("run `feedbackd rollups rebuild`");
     return 4;
   }
-  spdlog::info("rollups match the raw rows");
+  spdlog::info("report tables match a recount of the facts");
   return 0;
 }
 
@@ -261,14 +284,31 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e7))
       ->capture_default_str();
 
+  int fold_interval_ms = 200;
+  serve->add_flag("--fold,!--no_fold", options.fold,
+                  "Fold the facts into the report tables (one server at a time does)")
+      ->envname("FEEDBACK_FOLD")
+      ->capture_default_str();
+  serve->add_option("--fold_interval_ms", fold_interval_ms,
+                    "How often the folder looks for new facts once caught up")
+      ->envname("FEEDBACK_FOLD_INTERVAL_MS")
+      ->check(CLI::Range(10, 60000))
+      ->capture_default_str();
+  serve->add_option("--fold_window", options.fold_window,
+                    "Fact rows folded in one transaction at most")
+      ->envname("FEEDBACK_FOLD_WINDOW")
+      ->check(CLI::Range(100, 10000000))
+      ->capture_default_str();
+
   app.add_subcommand("migrate", "Apply pending database migrations (safe to run concurrently)");
 
   CLI::App* rollups = app.add_subcommand(
-      "rollups", "Check the report rollups against the raw rows (exit 4 when they "
-                 "differ), rebuild them, or add a report zone (daily rollup in that zone)");
+      "rollups", "Check the report tables against a recount of the facts (exit 4 when "
+                 "they differ), rebuild them, show the fold's lag, or add a report zone "
+                 "(daily tables in that zone)");
   std::string rollup_action = "check", rollup_zone;
-  rollups->add_option("action", rollup_action, "check, rebuild or add-zone")
-      ->check(CLI::IsMember({"check", "rebuild", "add-zone"}))
+  rollups->add_option("action", rollup_action, "check, rebuild, status or add-zone")
+      ->check(CLI::IsMember({"check", "rebuild", "status", "add-zone"}))
       ->capture_default_str();
   rollups->add_option("zone", rollup_zone, "IANA zone (add-zone)");
 
@@ -291,6 +331,7 @@ int main(int argc, char** argv) {
   options.drain_timeout = absl::Seconds(drain_timeout_s);
   options.key_cache_ttl = absl::Milliseconds(key_cache_ttl_ms);
   options.sla_interval = absl::Milliseconds(sla_interval_ms);
+  options.fold_interval = absl::Milliseconds(fold_interval_ms);
   options.auto_close_after = absl::Hours(24 * auto_close_days);
   options.comment_retention =
       comment_retention_days > 0 ? absl::Hours(24) * comment_retention_days : absl::ZeroDuration();

@@ -6,6 +6,7 @@
 #include "feedback/v1/complaint_service.grpc.pb.h"
 #include "feedback/v1/feedback_service.grpc.pb.h"
 #include "feedback/v1/reporting_service.grpc.pb.h"
+#include "storage/fold/folder.h"
 #include "storage/report_store.h"
 #include "tests/support/test_database.h"
 #include "tests/support/test_server.h"
@@ -219,15 +220,13 @@ TEST_F(ReportingServiceTest, ComplaintAndRetentionReportsFollowACaseEndToEnd) {
 }
 
 TEST_F(ReportingServiceTest, AReportLargerThanTheRequestLimitStillArrives) {
-  // 30,000 agents with one rating each (loaded directly, then the rollup
-  // rebuilt): the per-agent report is larger than the 1 MiB request limit.
+  // 30,000 agents with one rating each (loaded directly, then folded): the per-agent report is larger than the 1 MiB request limit.
   db_->Query(
       "INSERT INTO feedback (id, kind, score, channel, agent_id, api_key_id, occurred_at, "
       "received_at) SELECT gen_random_uuid(), 1, 1 + g % 5, 1, 'agent-with-a-long-name-' || g, "
       "1, timestamptz '2026-11-20 12:00:00+00', now() FROM generate_series(1, 30000) g");
   storage::ConnectionPool pool({db_->url(), 1});
-  storage::ReportStore store(pool);
-  ASSERT_TRUE(store.RebuildRollup().ok());
+  ASSERT_TRUE(storage::fold::Folder(pool).CatchUp(absl::Seconds(60)).ok());
   v1::ReportQuery q;
   *q.mutable_start_time() = Berlin(19, 0);
   *q.mutable_end_time() = Berlin(22, 0);

@@ -13,7 +13,7 @@
 #include "domain/ids.h"
 #include "storage/connection_pool.h"
 #include "storage/pg_format.h"
-#include "storage/report_store.h"
+#include "storage/fold/folder.h"
 
 namespace feedback::testing {
 namespace {
@@ -122,9 +122,9 @@ absl::Status GenerateData(const std::string& database_url, const GeneratorOption
     return absl::InternalError(absl::StrCat("generating data: ", e.what()));
   }
   storage::ConnectionPool pool({database_url, 1});
-  storage::ReportStore reports(pool);
-  absl::StatusOr<int64_t> rebuilt = reports.RebuildRollup();
-  return rebuilt.ok() ? absl::OkStatus() : rebuilt.status();
+  // Folded as a server would fold it.
+  absl::StatusOr<int64_t> folded = storage::fold::Folder(pool).CatchUp(absl::Seconds(60));
+  return folded.ok() ? absl::OkStatus() : folded.status();
 }
 
 }  // namespace feedback::testing

@@ -10,9 +10,8 @@ namespace feedback::testing {
 
 // Realistic-looking data for tests and benchmarks, loaded fast: ratings and
 // NPS answers through COPY, complaints by one INSERT ... SELECT on the
-// server, then the score rollup rebuilt (the documented backfill path; the
-// complaint rollups and customer activity follow from the writes
-// themselves). Same seed, same data (complaint ids aside).
+// server, then folded into the report tables (storage/fold/), as a server
+// would. Same seed, same data (complaint ids aside).
 struct GeneratorOptions {
   int64_t feedback_rows = 10000;
   int64_t complaints = 1000;
