@@ -14,6 +14,8 @@
 #   scripts/dev.sh soak [F]  the fault tests F times longer (default 10) and
 #                          an hour of fuzzing
 #   scripts/dev.sh bench   the benchmark suite (Release build); BENCHMARKS.md
+#   scripts/dev.sh schema  rewrite migrations/schema.sql (the schema after the
+#                          last migration) from a throwaway PostgreSQL
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -254,7 +256,15 @@ cmd_down() {
 
 # run_suite BUILD_DIR [CTEST ARGS...]: the ctest tests of BUILD_DIR against a
 # throwaway PostgreSQL (fsync off), removed afterwards.
-run_suite() (
+run_suite() {
+  local build=$1
+  shift
+  run_suite_with "$build" ctest --output-on-failure -j "$(nproc)" "$@"
+}
+
+# run_suite_with BUILD_DIR COMMAND...: COMMAND in BUILD_DIR with
+# FEEDBACK_TEST_DATABASE_URL naming a throwaway PostgreSQL.
+run_suite_with() (
   local build=$1 dir port attempt
   shift
   dir=$(mktemp -d /var/tmp/feedback-test-pg.XXXXXX)
@@ -269,7 +279,7 @@ run_suite() (
   done
   export FEEDBACK_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/postgres"
   export FEEDBACK_REQUIRE_DB=1  # database tests fail instead of skipping
-  cd "$build" && ctest --output-on-failure -j "$(nproc)" "$@"
+  cd "$build" && "$@"
 )
 
 # scripts/dev.sh test [CTEST ARGS]: the whole suite, then (unfiltered only)
@@ -311,9 +321,17 @@ cmd_bench() {
   python3 "$ROOT/tests/bench/run_bench.py" --build "$dir" --out "$ROOT/bench-results" --check "$@"
 }
 
+# scripts/dev.sh schema: migrations/schema.sql from the migrations, applied
+# to a throwaway PostgreSQL (schema_snapshot_test fails when it is stale).
+cmd_schema() {
+  cmd_build
+  FEEDBACKD="$BUILD/services/feedbackd/feedbackd" \
+    run_suite_with "$BUILD" python3 "$ROOT/tests/tools/schema_snapshot.py" --write
+}
+
 # Tests that check the release artefacts (chart, image contents) do not
 # depend on how the code was compiled; sanitizer builds skip them.
-SANITIZER_CTEST_EXCLUDE='^deploy_'
+SANITIZER_CTEST_EXCLUDE='^deploy_|^schema_snapshot_test$'
 
 # scripts/dev.sh test-asan [CTEST ARGS]: every test built with
 # AddressSanitizer (leak detection on) and UndefinedBehaviorSanitizer in
@@ -334,7 +352,7 @@ cmd_test_asan() {
 # shutdown, SLA workers) built with ThreadSanitizer in build-tsan/; the
 # Python-driven process tests run in the other two passes. Suppressions name
 # only Debian's prebuilt libraries (tests/sanitizers/tsan.supp).
-TSAN_CTEST_EXCLUDE='^deploy_|^fault_test$|^feedbackctl_test$|^bench_smoke$'
+TSAN_CTEST_EXCLUDE='^deploy_|^schema_snapshot_test$|^fault_test$|^feedbackctl_test$|^bench_smoke$'
 cmd_test_tsan() {
   local dir="$ROOT/build-tsan"
   cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFEEDBACK_TSAN=ON >/dev/null
@@ -345,6 +363,6 @@ cmd_test_tsan() {
 }
 
 case "${1:-}" in
-  setup|build|up|down|test|fuzz|test-asan|test-tsan|soak|bench) cmd="${1//-/_}"; shift; "cmd_$cmd" "$@" ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  setup|build|up|down|test|fuzz|test-asan|test-tsan|soak|bench|schema) cmd="${1//-/_}"; shift; "cmd_$cmd" "$@" ;;
+  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
