@@ -21,6 +21,12 @@ every scenario --repeat times and writes results.json (raw) and results.md
      a complaint claimed twice is counted.
   5. memory and start-up: peak RSS of feedbackd over scenario 1, and the
      time from start to SERVING on a migrated database.
+  6. fold: the fold's lag (age of the oldest unfolded score, sampled every
+     0.1 s) during the ingest runs at 64 in flight; folding alone (a server
+     with --no_fold takes a load, then `feedbackd migrate` folds it) in
+     facts/s beside that load's ingest rate; the first 10 s of ingest on a
+     freshly migrated database beside the next 10 s; and the report shapes
+     again with a 100k-fact tail the folder has not folded.
 """
 import argparse
 import datetime
@@ -33,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
@@ -148,9 +155,10 @@ class Bench:
                     return int(line.split()[1]) / 1024
         return 0.0
 
-    def loadgen(self, addr, key, *args):
+    def loadgen(self, addr, key, *args, seconds=None, warmup=1):
         out = subprocess.run([self.bin["loadgen"], "--addr", addr, "--api_key", key,
-                              "--seconds", str(self.args.seconds), "--warmup_seconds", "1", *args],
+                              "--seconds", str(seconds or self.args.seconds),
+                              "--warmup_seconds", str(warmup), *args],
                              capture_output=True, text=True)
         if not out.stdout.strip():
             raise RuntimeError(f"loadgen failed: {out.stderr}")
@@ -180,13 +188,17 @@ class Bench:
         self.prepare_pgbench()
         out = {}
         run = 0
+        lags = []
         for conc in self.args.concurrency:
             rows = {"service": [], "pgbench": [], "noop": [], "p50_ms": [], "p99_ms": [],
                     "p999_ms": [], "noop_p99_ms": [], "exact": []}
             for _ in range(self.args.repeat):
                 run += 1
                 run_id = f"bench{os.getpid()}i{run}"
+                sampler = LagSampler(self.cluster.url) if conc == 64 else None
                 r = self.loadgen(self.addr, key, "--concurrency", str(conc), "--run_id", run_id)
+                if sampler:
+                    lags.extend(sampler.stop())
                 stored = self.rows_with_prefix(run_id)
                 exact = (stored == r["all_ok_new"] and not r["errors"])
                 rows["exact"].append(exact)
@@ -204,6 +216,13 @@ class Bench:
                                                                      rows["pgbench"])])
             out[conc]["vs_noop"] = summary([s / n for s, n in zip(rows["service"], rows["noop"])])
         self.results["ingest"] = out
+        if lags:
+            lags.sort()
+            self.results["fold_lag_s"] = {
+                "p50": lags[len(lags) // 2], "p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))],
+                "max": lags[-1], "samples": len(lags)}
+            log(f"fold lag at 64 in flight: p50 {self.results['fold_lag_s']['p50']:.3f} s, "
+                f"p99 {self.results['fold_lag_s']['p99']:.3f} s over {len(lags)} samples")
         self.results["peak_rss_mb"] = self.peak_rss_mb()
         log(f"feedbackd peak RSS over the ingest runs: {self.results['peak_rss_mb']:.0f} MB")
 
@@ -337,6 +356,26 @@ class Bench:
         key = self.feedbackd("create-api-key", "--name", f"bench-manager-{os.getpid()}",
                              "--role", "manager", url=url)
         self.start_server(url)
+        self.results["reports"] = self.time_reports(url, key, "")
+        self.stop_server()
+        # Again with a tail of 100k scores the folder (off) has not folded.
+        self.start_server(url, extra_env={"FEEDBACK_FOLD": "false"})
+        sql(url, f"""
+          INSERT INTO feedback (id, kind, score, channel, customer_id, agent_id, queue,
+                                api_key_id, occurred_at, received_at)
+          SELECT gen_random_uuid(), 1 + (g % 3 = 0)::int, CASE WHEN g % 3 = 0 THEN g % 11
+                 ELSE 1 + g % 5 END, 1 + g % 6, 'cust-' || g % 50000, 'agent-' || g % 50,
+                 'general', 1, now() - (g % 7776000) * interval '1 second', now()
+          FROM generate_series(1, {self.args.report_tail}) g""")
+        tail = int(sql(url, "SELECT count(*) FROM feedback WHERE fold_xid >= "
+                       "(SELECT watermark FROM fold_state)"))
+        log(f"reports with a tail of {tail} unfolded scores")
+        self.results["reports_tail"] = self.time_reports(url, key, "90d_week_channel")
+        self.results["reports_tail_facts"] = tail
+        self.stop_server()
+        self.feedbackd("migrate", url=url)  # folds the tail
+
+    def time_reports(self, url, key, only_shape):
         today = datetime.datetime.now(datetime.timezone.utc).replace(
             hour=0, minute=0, second=0, microsecond=0)
         shapes = {
@@ -348,6 +387,8 @@ class Bench:
         out = {}
         for report in self.args.reports:
             for shape, (start, bucket, dim, column) in shapes.items():
+                if only_shape and shape != only_shape:
+                    continue
                 query = {"startTime": iso(start), "endTime": iso(today), "timeZone": "UTC",
                          "bucket": bucket}
                 if report != "retention":  # the return rate has no group keys
@@ -373,14 +414,93 @@ class Bench:
                 log(f"report {report} {shape}: p50 {res['p50_ms']:.1f} ms vs plain SQL "
                     f"{res['plain_sql_ms']['median']:.0f} ms ({res['speedup']:.0f}x), "
                     f"identical={same} over {compared} values")
-        self.results["reports"] = out
-        self.stop_server()
+        return out
+
+    def fold(self):
+        """Folding alone, and ingest from a cold start, each on a fresh database."""
+        runs = []
+        for i in range(self.args.repeat):
+            url = self.fresh_database(f"foldbench{i}")
+            key = self.feedbackd("create-api-key", "--name", "bench-ivr", "--role", "ingest",
+                                 url=url)
+            self.start_server(url, extra_env={"FEEDBACK_FOLD": "false"})
+            r = self.loadgen(self.addr, key, "--concurrency", "64", "--run_id", f"fold{i}",
+                             seconds=2 * self.args.seconds)
+            self.stop_server()
+            facts = int(sql(url, "SELECT count(*) FROM feedback WHERE fold_xid >= "
+                            "(SELECT watermark FROM fold_state)"))
+            t0 = time.monotonic()
+            self.feedbackd("migrate", url=url)
+            took = time.monotonic() - t0
+            left = int(sql(url, "SELECT count(*) FROM feedback WHERE fold_xid >= "
+                           "(SELECT watermark FROM fold_state)"))
+            runs.append({"facts": facts, "fold_s": took, "facts_per_s": facts / took,
+                         "ingest_per_s": r["calls_per_s"], "left": left})
+            log(f"folding alone: {facts} facts in {took:.2f} s = {facts / took:.0f}/s, "
+                f"ingest was {r['calls_per_s']}/s ({facts / took / r['calls_per_s']:.1f}x)")
+        self.results["fold_alone"] = {
+            "facts_per_s": summary([x["facts_per_s"] for x in runs]),
+            "ingest_per_s": summary([x["ingest_per_s"] for x in runs]),
+            "ratio": summary([x["facts_per_s"] / x["ingest_per_s"] for x in runs]),
+            "all_folded": all(x["left"] == 0 for x in runs)}
+        cold = []
+        for i in range(self.args.repeat):
+            url = self.fresh_database(f"coldbench{i}")
+            key = self.feedbackd("create-api-key", "--name", "bench-ivr", "--role", "ingest",
+                                 url=url)
+            self.start_server(url)
+            first = self.loadgen(self.addr, key, "--concurrency", "64", "--run_id", f"c{i}a",
+                                 seconds=10, warmup=0)
+            steady = self.loadgen(self.addr, key, "--concurrency", "64", "--run_id", f"c{i}b",
+                                  seconds=10, warmup=0)
+            self.stop_server()
+            cold.append({"first": first["calls_per_s"], "steady": steady["calls_per_s"],
+                         "first_p99_ms": first["p99_ms"]})
+            log(f"cold start: first 10 s {first['calls_per_s']}/s (p99 {first['p99_ms']:.1f} ms), "
+                f"next 10 s {steady['calls_per_s']}/s")
+        self.results["cold_start"] = {
+            "first_per_s": summary([x["first"] for x in cold]),
+            "steady_per_s": summary([x["steady"] for x in cold]),
+            "ratio": summary([x["first"] / x["steady"] for x in cold]),
+            "first_p99_ms": summary([x["first_p99_ms"] for x in cold])}
+
+    def fresh_database(self, name):
+        sql(self.cluster.url, f"DROP DATABASE IF EXISTS {name}")
+        sql(self.cluster.url, f"CREATE DATABASE {name}")
+        url = self.cluster.url.rsplit("/", 1)[0] + "/" + name
+        self.feedbackd("migrate", url=url)
+        return url
 
     def close(self):
         self.stop_server()
         if self.noop and self.noop.poll() is None:
             self.noop.kill()
         self.cluster.close()
+
+
+class LagSampler:
+    """Samples the fold's lag (seconds since the oldest unfolded score was
+    received) every 0.1 s until stopped."""
+
+    QUERY = ("SELECT coalesce(extract(epoch FROM now() - min(received_at)), 0) FROM feedback "
+             "WHERE fold_xid >= (SELECT watermark FROM fold_state)")
+
+    def __init__(self, url):
+        self.url, self.samples, self.done = url, [], threading.Event()
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
+
+    def run(self):
+        while not self.done.wait(0.1):
+            try:
+                self.samples.append(float(sql(self.url, self.QUERY)))
+            except subprocess.CalledProcessError:
+                pass
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+        return self.samples
 
 
 # -- plain SQL for the reports -----------------------------------------------
@@ -512,6 +632,22 @@ def markdown(r):
                   f"req/s, p99 {fmt(s['p99_ms'], ' ms', 2)}, no extra rows: "
                   f"{'yes' if s['exact'] else 'NO'}.", "",
                   f"feedbackd peak RSS over the ingest runs: {r['peak_rss_mb']:.0f} MB.", ""]
+    if "fold_lag_s" in r:
+        f = r["fold_lag_s"]
+        lines += [f"Fold lag during the runs at 64 in flight (age of the oldest unfolded score, "
+                  f"{f['samples']} samples): p50 {f['p50']:.3f} s, p99 {f['p99']:.3f} s, "
+                  f"max {f['max']:.3f} s.", ""]
+    if "fold_alone" in r:
+        f = r["fold_alone"]
+        lines += [f"Folding alone: {fmt(f['facts_per_s'])} facts/s against the "
+                  f"{fmt(f['ingest_per_s'])} req/s ingest that wrote them "
+                  f"({fmt(f['ratio'], '×', 1)}); all folded: "
+                  f"{'yes' if f['all_folded'] else 'NO'}.", ""]
+    if "cold_start" in r:
+        c = r["cold_start"]
+        lines += [f"Cold start (64 in flight, freshly migrated database): first 10 s "
+                  f"{fmt(c['first_per_s'])} req/s (p99 {fmt(c['first_p99_ms'], ' ms', 1)}), "
+                  f"next 10 s {fmt(c['steady_per_s'])} req/s ({fmt(c['ratio'], '×', 2)}).", ""]
     if "startup_s" in r:
         lines += [f"Start to SERVING on a migrated database: {fmt(r['startup_s'], ' s', 3)}.", ""]
     if "claims" in r:
@@ -533,6 +669,16 @@ def markdown(r):
                          f"| {fmt(x['plain_sql_ms'])} | {x['speedup']:.0f} "
                          f"| {'yes' if x['identical'] else 'NO'} ({x['values_compared']} values) |")
         lines.append("")
+    if "reports_tail" in r:
+        lines += [f"### Reports with a tail of {r['reports_tail_facts']} unfolded scores", "",
+                  "| report | shape | rows | p50 ms | plain SQL ms | × faster | identical |",
+                  "|---|---|---|---|---|---|---|"]
+        for name, x in r["reports_tail"].items():
+            report, shape = name.split("/")
+            lines.append(f"| {report} | {shape} | {x['rows']} | {x['p50_ms']:.1f} "
+                         f"| {fmt(x['plain_sql_ms'])} | {x['speedup']:.0f} "
+                         f"| {'yes' if x['identical'] else 'NO'} ({x['values_compared']} values) |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -548,9 +694,12 @@ def main():
     p.add_argument("--report-feedback", type=int, default=10_000_000)
     p.add_argument("--report-complaints", type=int, default=1_000_000)
     p.add_argument("--report-repeat", type=int, default=20)
+    p.add_argument("--report-tail", type=int, default=100_000,
+                   help="unfolded scores for the reports' second pass")
     p.add_argument("--reports", nargs="+", default=REPORTS, choices=REPORTS,
                    help="which reports the report scenario times")
-    p.add_argument("--only", nargs="+", default=["startup", "ingest", "claims", "reports"])
+    p.add_argument("--only", nargs="+",
+                   default=["startup", "ingest", "fold", "claims", "reports"])
     p.add_argument("--check", action="store_true",
                    help="exit 1 when a correctness check fails (rows, double claims, numbers)")
     args = p.parse_args()
@@ -593,9 +742,11 @@ def correctness_problems(r):
         if c["double_claims"] or not c["claimed_equals_assigned"] or any(failed):
             out.append(f"claims ({name}): {c['double_claims']} double claims, "
                        f"errors {c['errors']}, claimed = assigned: {c['claimed_equals_assigned']}")
-    for name, x in r.get("reports", {}).items():
+    for name, x in list(r.get("reports", {}).items()) + list(r.get("reports_tail", {}).items()):
         if not x["identical"]:
             out.append(f"report {name} differs from plain SQL")
+    if "fold_alone" in r and not r["fold_alone"]["all_folded"]:
+        out.append("folding alone left facts unfolded")
     return out
 
 
