@@ -660,26 +660,23 @@ def markdown(r):
                          f"{'yes' if c['claimed_equals_assigned'] else 'NO'} |")
         lines.append("")
     if "reports" in r:
-        lines += ["### Reports vs. plain SQL over the raw rows", "",
-                  "| report | shape | rows | p50 ms | plain SQL ms | × faster | identical |",
-                  "|---|---|---|---|---|---|---|"]
-        for name, x in r["reports"].items():
-            report, shape = name.split("/")
-            lines.append(f"| {report} | {shape} | {x['rows']} | {x['p50_ms']:.1f} "
-                         f"| {fmt(x['plain_sql_ms'])} | {x['speedup']:.0f} "
-                         f"| {'yes' if x['identical'] else 'NO'} ({x['values_compared']} values) |")
-        lines.append("")
+        lines += report_table("Reports vs. plain SQL over the raw rows", r["reports"])
     if "reports_tail" in r:
-        lines += [f"### Reports with a tail of {r['reports_tail_facts']} unfolded scores", "",
-                  "| report | shape | rows | p50 ms | plain SQL ms | × faster | identical |",
-                  "|---|---|---|---|---|---|---|"]
-        for name, x in r["reports_tail"].items():
-            report, shape = name.split("/")
-            lines.append(f"| {report} | {shape} | {x['rows']} | {x['p50_ms']:.1f} "
-                         f"| {fmt(x['plain_sql_ms'])} | {x['speedup']:.0f} "
-                         f"| {'yes' if x['identical'] else 'NO'} ({x['values_compared']} values) |")
-        lines.append("")
+        lines += report_table(f"Reports with a tail of {r['reports_tail_facts']} unfolded scores",
+                              r["reports_tail"])
     return "\n".join(lines)
+
+
+def report_table(title, reports):
+    lines = [f"### {title}", "",
+             "| report | shape | rows | p50 ms | plain SQL ms | × faster | identical |",
+             "|---|---|---|---|---|---|---|"]
+    for name, x in reports.items():
+        report, shape = name.split("/")
+        lines.append(f"| {report} | {shape} | {x['rows']} | {x['p50_ms']:.1f} "
+                     f"| {fmt(x['plain_sql_ms'])} | {x['speedup']:.0f} "
+                     f"| {'yes' if x['identical'] else 'NO'} ({x['values_compared']} values) |")
+    return lines + [""]
 
 
 def main():
