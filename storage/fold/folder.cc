@@ -4,7 +4,7 @@
 #include <pqxx/result>
 #include <pqxx/transaction>
 
-#include <ranges>
+#include <span>
 
 #include "absl/time/civil_time.h"
 #include "storage/fold/registry.h"
@@ -86,8 +86,9 @@ constexpr char kNoJit[] = "SET LOCAL jit = off";
 
 // Folds [lo, hi) with every entry's statement, in reverse registry order.
 void FoldWindow(pqxx::transaction_base& tx, const std::string& lo, const std::string& hi) {
-  for (const DerivedTable& t : std::views::reverse(Registry())) {
-    if (t.fold != nullptr) tx.exec_params(t.fold, lo, hi);
+  const std::span<const DerivedTable> tables = Registry();
+  for (auto t = tables.rbegin(); t != tables.rend(); ++t) {
+    if (t->fold != nullptr) tx.exec_params(t->fold, lo, hi);
   }
 }
 
