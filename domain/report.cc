@@ -23,12 +23,6 @@ absl::Status ValidateReportQuery(const ReportQuery& q, const std::vector<Dimensi
     return Invalid("start_time: the range must lie between 2000 and 2100");
   }
   if (q.end <= q.start) return Invalid("end_time: must be after start_time");
-  if ((q.start - absl::UnixEpoch()) % kReportGrain != absl::ZeroDuration()) {
-    return Invalid("start_time: must be on a 15-minute boundary");
-  }
-  if ((q.end - absl::UnixEpoch()) % kReportGrain != absl::ZeroDuration()) {
-    return Invalid("end_time: must be on a 15-minute boundary");
-  }
   if (q.bucket < Bucket::kNone || q.bucket > Bucket::kMonth) {
     return Invalid("bucket: unknown bucket");
   }
@@ -55,6 +49,15 @@ absl::Status ValidateReportQuery(const ReportQuery& q, const std::vector<Dimensi
     if (absl::Status st = CheckText("filters.agent_ids", v, 128, true); !st.ok()) return st;
   }
   return absl::OkStatus();
+}
+
+absl::Time SlotFloor(absl::Time t) {
+  return absl::UnixEpoch() + absl::Floor(t - absl::UnixEpoch(), kReportGrain);
+}
+
+absl::Time SlotCeil(absl::Time t) {
+  const absl::Time floor = SlotFloor(t);
+  return floor == t ? t : floor + kReportGrain;
 }
 
 int64_t CountBuckets(absl::Time start, absl::Time end, absl::TimeZone zone, Bucket bucket) {

@@ -17,9 +17,14 @@ namespace feedback::domain {
 enum class Bucket : int { kNone = 1, kDay = 2, kWeek = 3, kMonth = 4 };
 enum class Dimension : int { kChannel = 1, kAgent = 2, kQueue = 3, kCategory = 4 };
 
-// Reports are summed from 15-minute UTC slots (exact in every IANA zone
-// since 2000), so a range must start and end on such a boundary.
+// The rollups' slots are 15 minutes of UTC (each lies inside one local day
+// of every IANA zone since 2000); a range may start and end anywhere, the
+// parts of slots at its edges are counted from the facts.
 inline constexpr absl::Duration kReportGrain = absl::Minutes(15);
+
+// The slot boundary at or before / at or after `t`.
+absl::Time SlotFloor(absl::Time t);
+absl::Time SlotCeil(absl::Time t);
 inline constexpr int64_t kMaxReportBuckets = 1000;
 
 struct ReportQuery {

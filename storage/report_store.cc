@@ -167,6 +167,15 @@ std::string Watermark(pqxx::transaction_base& tx) {
 // A report's one snapshot.
 using ReportTransaction = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
 
+// The whole 15-minute slots of [start, end), as [first, second); empty
+// (both `end`) when there is none, so [start, first) and [second, end) are
+// the partial slots at the edges and never overlap.
+std::pair<absl::Time, absl::Time> WholeSlots(absl::Time start, absl::Time end) {
+  const absl::Time first = domain::SlotCeil(start), last = domain::SlotFloor(end);
+  if (first >= last) return {end, end};
+  return {first, last};
+}
+
 }  // namespace
 
 template <typename Stats>
@@ -197,17 +206,23 @@ absl::StatusOr<std::map<ReportKey, Stats>> ReportStore::Counts(const domain::Rep
            time_column + ", " + keys + per_score + " FROM (" + rows + ") s WHERE true" +
            FilterClause("agent_id") + " GROUP BY 1, 2, 3, 4) g GROUP BY 1, 2, 3, 4";
   };
-  // The folded slots and the tail's scores in them ($2, $3 the range, $8
-  // the watermark).
+  // The folded whole slots of the range ($9 to $10) and the tail's scores
+  // in them ($8 the watermark); the scores of the partial slots at its
+  // edges ($2 to $9, $10 to $3), folded or not, from the facts.
   const std::string slot_sql = bucketed(
       "slot", BucketOf(q, "slot"),
       "SELECT slot, channel, agent_id, queue, score, responses FROM score_slots "
-      "WHERE kind = $1 AND slot >= $2::timestamptz AND slot < $3::timestamptz "
+      "WHERE kind = $1 AND slot >= $9::timestamptz AND slot < $10::timestamptz "
       "UNION ALL "
       "SELECT report_slot(f.occurred_at), f.channel, coalesce(f.agent_id, ''), "
       "coalesce(f.queue, ''), f.score, 1 FROM feedback f "
-      "WHERE f.fold_xid >= $8::xid8 AND f.kind = $1 AND f.occurred_at >= $2::timestamptz "
-      "AND f.occurred_at < $3::timestamptz");
+      "WHERE f.fold_xid >= $8::xid8 AND f.kind = $1 AND f.occurred_at >= $9::timestamptz "
+      "AND f.occurred_at < $10::timestamptz "
+      "UNION ALL "
+      "SELECT report_slot(f.occurred_at), f.channel, coalesce(f.agent_id, ''), "
+      "coalesce(f.queue, ''), f.score, 1 FROM feedback f "
+      "WHERE f.kind = $1 AND ((f.occurred_at >= $2::timestamptz AND f.occurred_at < $9::timestamptz) "
+      "OR (f.occurred_at >= $10::timestamptz AND f.occurred_at < $3::timestamptz))");
   // The folded local days of report zone $7 (grouping set $8, $2 and $3
   // local dates) and the tail's scores in them ($9 to $10, watermark $11).
   const std::string daily_sql = bucketed(
@@ -221,6 +236,7 @@ absl::StatusOr<std::map<ReportKey, Stats>> ReportStore::Counts(const domain::Rep
       "AND f.occurred_at < $10::timestamptz");
   const std::optional<int> dims = DailyDims(q);
   const FilterArrays f(q);
+  const std::pair<absl::Time, absl::Time> whole = WholeSlots(q.start, q.end);
   return RunWithConnection(
       pool_, [&](PooledConnection& conn) -> absl::StatusOr<std::map<ReportKey, Stats>> {
         ReportTransaction tx(conn.get());
@@ -232,7 +248,8 @@ absl::StatusOr<std::map<ReportKey, Stats>> ReportStore::Counts(const domain::Rep
                                    f.agents, q.time_zone, *dims, PgTime(q.start), PgTime(q.end),
                                    wm)
                   : tx.exec_params(slot_sql, kind, PgTime(q.start), PgTime(q.end),
-                                   f.channels, f.queues, f.agents, q.time_zone, wm);
+                                   f.channels, f.queues, f.agents, q.time_zone, wm,
+                                   PgTime(whole.first), PgTime(whole.second));
         std::map<ReportKey, Stats> out;
         for (const auto& r : rows) {
           Stats& stats = out[ReportKey{absl::FromUnixMicros(r[0].as<int64_t>()), r[1].as<int>(),
@@ -402,15 +419,25 @@ absl::StatusOr<std::map<absl::Time, domain::RetentionStats>> ReportStore::Retent
   const char* step = q.bucket == domain::Bucket::kMonth  ? "1 month"
                      : q.bucket == domain::Bucket::kWeek ? "7 days"
                                                          : "1 day";
-  // Sets of customers per local bucket of [$1, $2): the folded activity
-  // slots and the tail's scores and complaints; complainants from every
-  // complaint as folded or as it is now ($6 the watermark). Each bucket is
-  // compared with the one before it.
+  // Sets of customers per local bucket of [$1, $2) ($1 a local midnight):
+  // the folded activity slots up to the end's slot ($7) and the scores and
+  // complaints of the tail and of that last partial slot; complainants from
+  // every complaint as folded or as it is now ($6 the watermark). Each
+  // bucket is compared with the one before it.
   constexpr char kSetsSql[] = R"sql(
 WITH a AS MATERIALIZED (
   SELECT DISTINCT date_trunc($3, t, $4) AS b, customer_id FROM (
     SELECT slot AS t, customer_id FROM customer_slots
-    WHERE slot >= $1::timestamptz AND slot < $2::timestamptz
+    WHERE slot >= $1::timestamptz AND slot < $7::timestamptz
+    UNION ALL
+    -- the partial slot at the end ($7 to $2), folded or not
+    SELECT f.occurred_at, f.customer_id FROM feedback f
+    WHERE f.customer_id IS NOT NULL
+      AND f.occurred_at >= $7::timestamptz AND f.occurred_at < $2::timestamptz
+    UNION ALL
+    SELECT c.created_at, c.customer_id FROM complaints c
+    WHERE c.customer_id IS NOT NULL
+      AND c.created_at >= $7::timestamptz AND c.created_at < $2::timestamptz
     UNION ALL
     SELECT f.occurred_at, f.customer_id FROM feedback f
     WHERE f.fold_xid >= $6::xid8 AND f.customer_id IS NOT NULL
@@ -477,8 +504,9 @@ WHERE t >= $1::timestamptz AND t < $2::timestamptz)sql";
         // The sets of [from, to) into active/out; only bucket `only` when
         // given.
         auto sets = [&](absl::Time from, absl::Time to, std::optional<absl::Time> only) {
-          for (const auto& r :
-               tx.exec_params(kSetsSql, PgTime(from), PgTime(to), unit, q.time_zone, step, wm)) {
+          for (const auto& r : tx.exec_params(kSetsSql, PgTime(from), PgTime(to), unit,
+                                              q.time_zone, step, wm,
+                                              PgTime(domain::SlotFloor(to)))) {
             const absl::Time b = absl::FromUnixMicros(r[1].as<int64_t>());
             if (only && b != *only) continue;
             domain::RetentionStats& s = out[b];

@@ -10,7 +10,7 @@ namespace {
 const std::vector<domain::Dimension> kFeedbackDimensions = {
     domain::Dimension::kChannel, domain::Dimension::kAgent, domain::Dimension::kQueue};
 
-// The range rules (2000-2100, 15-minute boundaries) are the domain's.
+// The range rules (2000-2100, at most 1000 buckets) are the domain's.
 absl::StatusOr<absl::Time> RequiredTime(const char* field, bool has,
                                         const google::protobuf::Timestamp& ts) {
   if (!has) return absl::InvalidArgumentError(std::string(field) + ": is required");

@@ -27,6 +27,21 @@ const absl::Time kEnd = absl::FromCivil(absl::CivilDay(2026, 5, 1), absl::UTCTim
 const char* const kZones[] = {"UTC", "Europe/Warsaw", "Asia/Tehran", "Asia/Kathmandu",
                               "America/New_York"};
 
+std::string BucketSql(Bucket bucket, const std::string& column) {
+  switch (bucket) {
+    case Bucket::kDay: return "date_trunc('day', " + column + ", $3)";
+    case Bucket::kWeek: return "date_trunc('week', " + column + ", $3)";
+    case Bucket::kMonth: return "date_trunc('month', " + column + ", $3)";
+    case Bucket::kNone: break;
+  }
+  return "$1::timestamptz";
+}
+
+bool WithinOnePercent(double estimate, double exact) {
+  if (exact == 0) return estimate == 0;
+  return std::abs(estimate - exact) <= 0.01 * exact;
+}
+
 class ComplaintReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -69,6 +84,157 @@ class ComplaintReportTest : public ::testing::Test {
               100);
   }
 
+  // Compares the complaint report for `q` with plain SQL over the raw rows,
+  // row by row; returns the rows compared.
+  int ExpectEqualsPlainSql(const domain::ReportQuery& q) {
+    auto has = [&](Dimension d) {
+      return std::find(q.group_by.begin(), q.group_by.end(), d) != q.group_by.end();
+    };
+    const std::string sql =
+        "SELECT epoch_us(" + BucketSql(q.bucket, "created_at") + "), " +
+        (has(Dimension::kChannel) ? "channel" : "0") + ", " +
+        (has(Dimension::kAgent) ? "coalesce(assignee_id, '')" : "''") + ", " +
+        (has(Dimension::kQueue) ? "queue" : "''") + ", " +
+        (has(Dimension::kCategory) ? "category" : "''") +
+        ", count(*), count(*) FILTER (WHERE resolved_at IS NOT NULL), "
+        "count(*) FILTER (WHERE reopen_count > 0), "
+        "count(*) FILTER (WHERE escalation_level > 0), "
+        "count(*) FILTER (WHERE first_response_at <= first_response_due_at), "
+        "count(*) FILTER (WHERE first_response_at > first_response_due_at OR "
+        "  (first_response_at IS NULL AND first_response_breached)), "
+        "count(*) FILTER (WHERE resolved_at <= resolution_due_at), "
+        "count(*) FILTER (WHERE resolved_at > resolution_due_at OR "
+        "  (resolved_at IS NULL AND resolution_breached)), "
+        "(SELECT count(*) FROM feedback f WHERE f.complaint_id = ANY(array_agg(c.id::text)) "
+        "  AND f.kind = 1), "
+        "(SELECT count(*) FROM feedback f WHERE f.complaint_id = ANY(array_agg(c.id::text)) "
+        "  AND f.kind = 1 AND f.score >= 4), "
+        "count(*) FILTER (WHERE resolved_at IS NULL OR resolved_at >= $2), "
+        "coalesce(percentile_disc(0.5) WITHIN GROUP (ORDER BY first_response_seconds), 0), "
+        "coalesce(percentile_disc(0.9) WITHIN GROUP (ORDER BY first_response_seconds), 0), "
+        "coalesce(percentile_disc(0.5) WITHIN GROUP (ORDER BY resolution_seconds), 0), "
+        "coalesce(percentile_disc(0.9) WITHIN GROUP (ORDER BY resolution_seconds), 0), "
+        "count(first_response_seconds), count(resolution_seconds) "
+        "FROM complaints c WHERE created_at >= $1 AND created_at < $2 AND $3 <> '' "
+        "AND ($4 = '' OR queue IN ('general', 'vip')) "
+        "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5";
+    const pqxx::result expected = db_->Query(
+        sql, {PgTime(q.start), PgTime(q.end), q.time_zone, q.queues.empty() ? "" : "x"});
+    auto got = reports_->Complaints(q);
+    EXPECT_TRUE(got.ok()) << got.status();
+    if (!got.ok()) return 0;
+    const std::string what = q.time_zone + " bucket " +
+                             std::to_string(static_cast<int>(q.bucket)) + " from " +
+                             absl::FormatTime(q.start) + " to " + absl::FormatTime(q.end);
+    EXPECT_EQ(got->size(), expected.size()) << what;
+    if (got->size() != expected.size()) return 0;
+    auto it = got->begin();
+    int compared = 0;
+    for (const auto& row : expected) {
+      const std::string where = what + " row " + std::to_string(compared);
+      EXPECT_EQ(absl::ToUnixMicros(it->first.bucket_start), row[0].as<int64_t>()) << where;
+      EXPECT_EQ(it->first.channel, row[1].as<int>()) << where;
+      EXPECT_EQ(it->first.agent_id, row[2].as<std::string>()) << where;
+      EXPECT_EQ(it->first.queue, row[3].as<std::string>()) << where;
+      EXPECT_EQ(it->first.category, row[4].as<std::string>()) << where;
+      const domain::ComplaintStats& s = it->second;
+      EXPECT_EQ(s.opened, row[5].as<int64_t>()) << where;
+      EXPECT_EQ(s.resolved, row[6].as<int64_t>()) << where;
+      EXPECT_EQ(s.reopened, row[7].as<int64_t>()) << where;
+      EXPECT_EQ(s.escalated, row[8].as<int64_t>()) << where;
+      EXPECT_EQ(s.first_response_met, row[9].as<int64_t>()) << where;
+      EXPECT_EQ(s.first_response_missed, row[10].as<int64_t>()) << where;
+      EXPECT_EQ(s.resolution_met, row[11].as<int64_t>()) << where;
+      EXPECT_EQ(s.resolution_missed, row[12].as<int64_t>()) << where;
+      EXPECT_EQ(s.ratings, row[13].as<int64_t>()) << where;
+      EXPECT_EQ(s.ratings_satisfied, row[14].as<int64_t>()) << where;
+      EXPECT_EQ(s.backlog_open_at_end, row[15].as<int64_t>()) << where;
+      EXPECT_TRUE(WithinOnePercent(s.first_response.Percentile(0.5), row[16].as<double>()))
+          << where << ": " << s.first_response.Percentile(0.5) << " vs " << row[16].as<double>();
+      EXPECT_TRUE(WithinOnePercent(s.first_response.Percentile(0.9), row[17].as<double>()))
+          << where;
+      EXPECT_TRUE(WithinOnePercent(s.resolution.Percentile(0.5), row[18].as<double>())) << where;
+      EXPECT_TRUE(WithinOnePercent(s.resolution.Percentile(0.9), row[19].as<double>())) << where;
+      EXPECT_EQ(s.first_response.count(), row[20].as<int64_t>()) << where;
+      EXPECT_EQ(s.resolution.count(), row[21].as<int64_t>()) << where;
+      ++it;
+      ++compared;
+    }
+    return compared;
+  }
+
+  // Compares the retention report for `q` with a set computation over the
+  // raw rows, bucket by bucket; returns the buckets compared.
+  int ExpectRetentionEqualsSets(const domain::ReportQuery& q) {
+    // Raw activity and complaints, bucketed by PostgreSQL, counted here.
+    const pqxx::result activity = db_->Query(
+        "SELECT epoch_us(" + BucketSql(q.bucket, "t") + "), customer_id FROM ("
+        "SELECT occurred_at AS t, customer_id FROM feedback WHERE customer_id IS NOT NULL "
+        "UNION ALL SELECT created_at, customer_id FROM complaints "
+        "WHERE customer_id IS NOT NULL) x WHERE t < $2 AND $1::timestamptz IS NOT NULL",
+        {PgTime(q.start), PgTime(q.end), q.time_zone});
+    const pqxx::result filed = db_->Query(
+        "SELECT epoch_us(" + BucketSql(q.bucket, "created_at") + "), customer_id, "
+        "bool_and(resolved_at IS NOT NULL) FROM complaints WHERE customer_id IS NOT NULL "
+        "AND created_at < $2 AND $1::timestamptz IS NOT NULL GROUP BY 1, 2",
+        {PgTime(q.start), PgTime(q.end), q.time_zone});
+    std::map<int64_t, std::set<std::string>> active;
+    for (const auto& r : activity) active[r[0].as<int64_t>()].insert(r[1].as<std::string>());
+    std::map<int64_t, std::vector<std::pair<std::string, bool>>> complainants;
+    for (const auto& r : filed) {
+      complainants[r[0].as<int64_t>()].emplace_back(r[1].as<std::string>(), r[2].as<bool>());
+    }
+    auto got = reports_->Retention(q);
+    EXPECT_TRUE(got.ok()) << got.status();
+    if (!got.ok()) return 0;
+    EXPECT_FALSE(got->empty());
+    absl::TimeZone zone;
+    EXPECT_TRUE(absl::LoadTimeZone(q.time_zone, &zone));
+    const Bucket bucket = q.bucket;
+    int compared = 0;
+    for (absl::Time b = domain::BucketStart(q.start, zone, bucket); b < q.end;
+         b = domain::NextBucketStart(b, zone, bucket)) {
+      const int64_t key = absl::ToUnixMicros(b);
+      const int64_t prev = absl::ToUnixMicros(domain::PreviousBucketStart(b, zone, bucket));
+      const std::set<std::string>& now_active = active[key];
+      const std::set<std::string>& before = active[prev];
+      domain::RetentionStats want;
+      want.active = static_cast<int64_t>(now_active.size());
+      want.previous_active = static_cast<int64_t>(before.size());
+      for (const auto& c : now_active) want.returning += before.count(c);
+      for (const auto& [customer, resolved] : complainants[prev]) {
+        const bool back = now_active.count(customer) > 0;
+        if (resolved) {
+          ++want.complainants_resolved;
+          want.complainants_resolved_returned += back;
+        } else {
+          ++want.complainants_unresolved;
+          want.complainants_unresolved_returned += back;
+        }
+      }
+      const std::string where = q.time_zone + " " + absl::FormatTime(b, zone) + " to " +
+                                absl::FormatTime(q.end, zone);
+      auto it = got->find(b);
+      if (want.active == 0 && want.previous_active == 0) {
+        EXPECT_TRUE(it == got->end()) << where;
+        continue;
+      }
+      EXPECT_TRUE(it != got->end()) << where;
+      if (it == got->end()) continue;
+      const domain::RetentionStats& s = it->second;
+      EXPECT_EQ(s.active, want.active) << where;
+      EXPECT_EQ(s.previous_active, want.previous_active) << where;
+      EXPECT_EQ(s.returning, want.returning) << where;
+      EXPECT_EQ(s.complainants_resolved, want.complainants_resolved) << where;
+      EXPECT_EQ(s.complainants_resolved_returned, want.complainants_resolved_returned) << where;
+      EXPECT_EQ(s.complainants_unresolved, want.complainants_unresolved) << where;
+      EXPECT_EQ(s.complainants_unresolved_returned, want.complainants_unresolved_returned)
+          << where;
+      ++compared;
+    }
+    return compared;
+  }
+
   // Rows of derived tables that differ from a recount, per table.
   std::map<std::string, int64_t> Differing() {
     absl::StatusOr<std::map<std::string, int64_t>> d = folder_->Check();
@@ -82,20 +248,6 @@ class ComplaintReportTest : public ::testing::Test {
   std::unique_ptr<fold::Folder> folder_;
 };
 
-std::string BucketSql(Bucket bucket, const std::string& column) {
-  switch (bucket) {
-    case Bucket::kDay: return "date_trunc('day', " + column + ", $3)";
-    case Bucket::kWeek: return "date_trunc('week', " + column + ", $3)";
-    case Bucket::kMonth: return "date_trunc('month', " + column + ", $3)";
-    case Bucket::kNone: break;
-  }
-  return "$1::timestamptz";
-}
-
-bool WithinOnePercent(double estimate, double exact) {
-  if (exact == 0) return estimate == 0;
-  return std::abs(estimate - exact) <= 0.01 * exact;
-}
 
 TEST_F(ComplaintReportTest, DerivedTablesEqualARecountAfterEveryKindOfChange) {
   EXPECT_TRUE(Differing().empty());  // with the agents' changes in the tail
@@ -181,75 +333,7 @@ TEST_F(ComplaintReportTest, ComplaintReportEqualsPlainSqlInEveryZoneAndGrouping)
         q.bucket = bucket;
         q.group_by = group_by;
         if (group_by.size() == 1 && group_by[0] == Dimension::kChannel) q.queues = {"general", "vip"};
-        auto has = [&](Dimension d) {
-          return std::find(group_by.begin(), group_by.end(), d) != group_by.end();
-        };
-        const std::string sql =
-            "SELECT epoch_us(" + BucketSql(bucket, "created_at") + "), " +
-            (has(Dimension::kChannel) ? "channel" : "0") + ", " +
-            (has(Dimension::kAgent) ? "coalesce(assignee_id, '')" : "''") + ", " +
-            (has(Dimension::kQueue) ? "queue" : "''") + ", " +
-            (has(Dimension::kCategory) ? "category" : "''") +
-            ", count(*), count(*) FILTER (WHERE resolved_at IS NOT NULL), "
-            "count(*) FILTER (WHERE reopen_count > 0), "
-            "count(*) FILTER (WHERE escalation_level > 0), "
-            "count(*) FILTER (WHERE first_response_at <= first_response_due_at), "
-            "count(*) FILTER (WHERE first_response_at > first_response_due_at OR "
-            "  (first_response_at IS NULL AND first_response_breached)), "
-            "count(*) FILTER (WHERE resolved_at <= resolution_due_at), "
-            "count(*) FILTER (WHERE resolved_at > resolution_due_at OR "
-            "  (resolved_at IS NULL AND resolution_breached)), "
-            "(SELECT count(*) FROM feedback f WHERE f.complaint_id = ANY(array_agg(c.id::text)) "
-            "  AND f.kind = 1), "
-            "(SELECT count(*) FROM feedback f WHERE f.complaint_id = ANY(array_agg(c.id::text)) "
-            "  AND f.kind = 1 AND f.score >= 4), "
-            "count(*) FILTER (WHERE resolved_at IS NULL OR resolved_at >= $2), "
-            "coalesce(percentile_disc(0.5) WITHIN GROUP (ORDER BY first_response_seconds), 0), "
-            "coalesce(percentile_disc(0.9) WITHIN GROUP (ORDER BY first_response_seconds), 0), "
-            "coalesce(percentile_disc(0.5) WITHIN GROUP (ORDER BY resolution_seconds), 0), "
-            "coalesce(percentile_disc(0.9) WITHIN GROUP (ORDER BY resolution_seconds), 0), "
-            "count(first_response_seconds), count(resolution_seconds) "
-            "FROM complaints c WHERE created_at >= $1 AND created_at < $2 AND $3 <> '' "
-            "AND ($4 = '' OR queue IN ('general', 'vip')) "
-            "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5";
-        const pqxx::result expected = db_->Query(
-            sql, {PgTime(q.start), PgTime(q.end), zone_name, q.queues.empty() ? "" : "x"});
-        auto got = reports_->Complaints(q);
-        ASSERT_TRUE(got.ok()) << got.status();
-        ASSERT_EQ(got->size(), expected.size()) << zone_name << " bucket " << static_cast<int>(bucket);
-        auto it = got->begin();
-        for (const auto& row : expected) {
-          const std::string where = std::string(zone_name) + " bucket " +
-                                    std::to_string(static_cast<int>(bucket)) + " row " +
-                                    std::to_string(compared_rows);
-          EXPECT_EQ(absl::ToUnixMicros(it->first.bucket_start), row[0].as<int64_t>()) << where;
-          EXPECT_EQ(it->first.channel, row[1].as<int>()) << where;
-          EXPECT_EQ(it->first.agent_id, row[2].as<std::string>()) << where;
-          EXPECT_EQ(it->first.queue, row[3].as<std::string>()) << where;
-          EXPECT_EQ(it->first.category, row[4].as<std::string>()) << where;
-          const domain::ComplaintStats& s = it->second;
-          EXPECT_EQ(s.opened, row[5].as<int64_t>()) << where;
-          EXPECT_EQ(s.resolved, row[6].as<int64_t>()) << where;
-          EXPECT_EQ(s.reopened, row[7].as<int64_t>()) << where;
-          EXPECT_EQ(s.escalated, row[8].as<int64_t>()) << where;
-          EXPECT_EQ(s.first_response_met, row[9].as<int64_t>()) << where;
-          EXPECT_EQ(s.first_response_missed, row[10].as<int64_t>()) << where;
-          EXPECT_EQ(s.resolution_met, row[11].as<int64_t>()) << where;
-          EXPECT_EQ(s.resolution_missed, row[12].as<int64_t>()) << where;
-          EXPECT_EQ(s.ratings, row[13].as<int64_t>()) << where;
-          EXPECT_EQ(s.ratings_satisfied, row[14].as<int64_t>()) << where;
-          EXPECT_EQ(s.backlog_open_at_end, row[15].as<int64_t>()) << where;
-          EXPECT_TRUE(WithinOnePercent(s.first_response.Percentile(0.5), row[16].as<double>()))
-              << where << ": " << s.first_response.Percentile(0.5) << " vs " << row[16].as<double>();
-          EXPECT_TRUE(WithinOnePercent(s.first_response.Percentile(0.9), row[17].as<double>()))
-              << where;
-          EXPECT_TRUE(WithinOnePercent(s.resolution.Percentile(0.5), row[18].as<double>())) << where;
-          EXPECT_TRUE(WithinOnePercent(s.resolution.Percentile(0.9), row[19].as<double>())) << where;
-          EXPECT_EQ(s.first_response.count(), row[20].as<int64_t>()) << where;
-          EXPECT_EQ(s.resolution.count(), row[21].as<int64_t>()) << where;
-          ++it;
-          ++compared_rows;
-        }
+        compared_rows += ExpectEqualsPlainSql(q);
       }
     }
   }
@@ -554,69 +638,54 @@ TEST_F(ComplaintReportTest, RetentionEqualsASetComputationOverRawRows) {
       q.end = absl::FromCivil(end, zone);
       q.time_zone = zone_name;
       q.bucket = bucket;
-      // Raw activity and complaints, bucketed by PostgreSQL, counted here.
-      const pqxx::result activity = db_->Query(
-          "SELECT epoch_us(" + BucketSql(bucket, "t") + "), customer_id FROM ("
-          "SELECT occurred_at AS t, customer_id FROM feedback WHERE customer_id IS NOT NULL "
-          "UNION ALL SELECT created_at, customer_id FROM complaints "
-          "WHERE customer_id IS NOT NULL) x WHERE t < $2 AND $1::timestamptz IS NOT NULL",
-          {PgTime(q.start), PgTime(q.end), zone_name});
-      const pqxx::result filed = db_->Query(
-          "SELECT epoch_us(" + BucketSql(bucket, "created_at") + "), customer_id, "
-          "bool_and(resolved_at IS NOT NULL) FROM complaints WHERE customer_id IS NOT NULL "
-          "AND created_at < $2 AND $1::timestamptz IS NOT NULL GROUP BY 1, 2",
-          {PgTime(q.start), PgTime(q.end), zone_name});
-      std::map<int64_t, std::set<std::string>> active;
-      for (const auto& r : activity) active[r[0].as<int64_t>()].insert(r[1].as<std::string>());
-      std::map<int64_t, std::vector<std::pair<std::string, bool>>> complainants;
-      for (const auto& r : filed) {
-        complainants[r[0].as<int64_t>()].emplace_back(r[1].as<std::string>(), r[2].as<bool>());
-      }
-      auto got = reports_->Retention(q);
-      ASSERT_TRUE(got.ok()) << got.status();
-      ASSERT_FALSE(got->empty());
-      for (absl::Time b = domain::BucketStart(q.start, zone, bucket); b < q.end;
-           b = domain::NextBucketStart(b, zone, bucket)) {
-        const int64_t key = absl::ToUnixMicros(b);
-        const int64_t prev = absl::ToUnixMicros(domain::PreviousBucketStart(b, zone, bucket));
-        const std::set<std::string>& now_active = active[key];
-        const std::set<std::string>& before = active[prev];
-        domain::RetentionStats want;
-        want.active = static_cast<int64_t>(now_active.size());
-        want.previous_active = static_cast<int64_t>(before.size());
-        for (const auto& c : now_active) want.returning += before.count(c);
-        for (const auto& [customer, resolved] : complainants[prev]) {
-          const bool back = now_active.count(customer) > 0;
-          if (resolved) {
-            ++want.complainants_resolved;
-            want.complainants_resolved_returned += back;
-          } else {
-            ++want.complainants_unresolved;
-            want.complainants_unresolved_returned += back;
-          }
-        }
-        const std::string where = std::string(zone_name) + " " + absl::FormatTime(b, zone);
-        auto it = got->find(b);
-        if (want.active == 0 && want.previous_active == 0) {
-          EXPECT_TRUE(it == got->end()) << where;
-          continue;
-        }
-        ASSERT_TRUE(it != got->end()) << where;
-        const domain::RetentionStats& s = it->second;
-        EXPECT_EQ(s.active, want.active) << where;
-        EXPECT_EQ(s.previous_active, want.previous_active) << where;
-        EXPECT_EQ(s.returning, want.returning) << where;
-        EXPECT_EQ(s.complainants_resolved, want.complainants_resolved) << where;
-        EXPECT_EQ(s.complainants_resolved_returned, want.complainants_resolved_returned) << where;
-        EXPECT_EQ(s.complainants_unresolved, want.complainants_unresolved) << where;
-        EXPECT_EQ(s.complainants_unresolved_returned, want.complainants_unresolved_returned)
-            << where;
-        ++compared;
-      }
+      compared += ExpectRetentionEqualsSets(q);
     }
   }
   }
   EXPECT_GT(compared, 1800);
+}
+
+// Ranges that start and end at any instant (odd seconds, inside a slot, on
+// DST days), with SetUp's changes in the tail and folded.
+TEST_F(ComplaintReportTest, RangesAtAnyInstantEqualPlainSql) {
+  struct Range {
+    const char* zone;
+    absl::CivilSecond from, to;
+  };
+  const Range ranges[] = {
+      {"UTC", {2026, 3, 3, 10, 3, 17}, {2026, 3, 3, 10, 11, 59}},         // inside one slot
+      {"UTC", {2026, 2, 11, 10, 3, 17}, {2026, 4, 20, 10, 19, 1}},
+      {"Europe/Warsaw", {2026, 3, 29, 1, 7, 13}, {2026, 4, 22, 17, 59, 59}},  // spring DST day
+      {"Europe/Warsaw", {2026, 2, 1, 0, 0, 1}, {2026, 4, 1, 0, 0, 0}},    // a second past midnight
+      {"America/New_York", {2026, 3, 8, 1, 59, 59}, {2026, 4, 8, 3, 0, 1}},
+      {"Asia/Kathmandu", {2026, 2, 10, 7, 44, 59}, {2026, 4, 10, 7, 45, 1}},
+  };
+  int rows = 0, buckets = 0;
+  for (const bool folded : {false, true}) {
+    if (folded) {
+      ASSERT_TRUE(folder_->CatchUp(absl::Seconds(60)).ok());
+    }
+    for (const Range& r : ranges) {
+      absl::TimeZone zone;
+      ASSERT_TRUE(absl::LoadTimeZone(r.zone, &zone));
+      for (Bucket bucket : {Bucket::kNone, Bucket::kDay, Bucket::kWeek}) {
+        domain::ReportQuery q;
+        q.start = absl::FromCivil(r.from, zone);
+        q.end = absl::FromCivil(r.to, zone);
+        q.time_zone = r.zone;
+        q.bucket = bucket;
+        for (const auto& group_by : std::vector<std::vector<Dimension>>{
+                 {}, {Dimension::kChannel}, {Dimension::kAgent, Dimension::kQueue}}) {
+          q.group_by = group_by;
+          rows += ExpectEqualsPlainSql(q);
+        }
+        q.group_by.clear();
+        if (bucket != Bucket::kNone) buckets += ExpectRetentionEqualsSets(q);
+      }
+    }
+  }
+  EXPECT_GT(rows, 500);
+  EXPECT_GT(buckets, 200);
 }
 
 TEST_F(ComplaintReportTest, RetentionOfAReportZoneIsReadFromItsCounts) {
