@@ -232,13 +232,25 @@ TEST_F(ReportStoreTest, RangesAtAnyInstantEqualPlainSql) {
     absl::CivilSecond from, to;
   };
   const Range ranges[] = {
-      {"UTC", {2026, 3, 3, 10, 3, 17}, {2026, 3, 3, 10, 11, 59}},           // inside one slot
-      {"UTC", {2026, 3, 3, 10, 3, 17}, {2026, 3, 3, 10, 19, 1}},            // across one boundary
-      {"UTC", {2026, 2, 11, 10, 3, 17}, {2026, 4, 20, 10, 19, 1}},
-      {"Europe/Warsaw", {2026, 3, 29, 1, 7, 13}, {2026, 4, 2, 17, 59, 59}},  // spring DST day
-      {"Europe/Warsaw", {2026, 2, 1, 0, 0, 1}, {2026, 4, 1, 0, 0, 0}},      // a second past midnight
-      {"America/New_York", {2026, 3, 8, 1, 59, 59}, {2026, 3, 9, 3, 0, 1}},  // across its DST gap
-      {"Asia/Kathmandu", {2026, 2, 10, 7, 44, 59}, {2026, 4, 10, 7, 45, 1}},
+      // inside one slot
+      {"UTC", absl::CivilSecond(2026, 3, 3, 10, 3, 17),
+       absl::CivilSecond(2026, 3, 3, 10, 11, 59)},
+      // across one boundary
+      {"UTC", absl::CivilSecond(2026, 3, 3, 10, 3, 17),
+       absl::CivilSecond(2026, 3, 3, 10, 19, 1)},
+      {"UTC", absl::CivilSecond(2026, 2, 11, 10, 3, 17),
+       absl::CivilSecond(2026, 4, 20, 10, 19, 1)},
+      // spring DST day
+      {"Europe/Warsaw", absl::CivilSecond(2026, 3, 29, 1, 7, 13),
+       absl::CivilSecond(2026, 4, 2, 17, 59, 59)},
+      // a second past midnight
+      {"Europe/Warsaw", absl::CivilSecond(2026, 2, 1, 0, 0, 1),
+       absl::CivilSecond(2026, 4, 1, 0, 0, 0)},
+      // across its DST gap
+      {"America/New_York", absl::CivilSecond(2026, 3, 8, 1, 59, 59),
+       absl::CivilSecond(2026, 3, 9, 3, 0, 1)},
+      {"Asia/Kathmandu", absl::CivilSecond(2026, 2, 10, 7, 44, 59),
+       absl::CivilSecond(2026, 4, 10, 7, 45, 1)},
   };
   int64_t counted = 0;
   for (const bool folded : {false, true}) {
