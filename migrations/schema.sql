@@ -276,14 +276,19 @@ DECLARE
   new_ts timestamptz[];
   new_os boolean[];
 BEGIN
-  WITH ch AS MATERIALIZED (SELECT * FROM complaint_changes(lo, hi))
-  SELECT array_agg(o.customer_id), array_agg(o.created_at), array_agg(o.resolved_at IS NULL),
-         array_agg(n.customer_id), array_agg(n.created_at), array_agg(n.resolved_at IS NULL)
+  -- Each complaint's two sides by grouping, not by joining the changes to
+  -- themselves (the planner cannot know their number, and a nested loop
+  -- over 100k new complaints never ended).
+  SELECT array_agg(oc), array_agg(ot), array_agg(oo), array_agg(nc), array_agg(nt), array_agg(no)
     INTO old_cs, old_ts, old_os, new_cs, new_ts, new_os
-  FROM (SELECT * FROM ch WHERE sign = 1) n
-  LEFT JOIN (SELECT * FROM ch WHERE sign = -1) o USING (id)
-  WHERE (o.customer_id, o.created_at, o.resolved_at IS NULL)
-        IS DISTINCT FROM (n.customer_id, n.created_at, n.resolved_at IS NULL);
+  FROM (SELECT min(customer_id) FILTER (WHERE sign = -1) AS oc,
+               min(created_at) FILTER (WHERE sign = -1) AS ot,
+               bool_or(resolved_at IS NULL) FILTER (WHERE sign = -1) AS oo,
+               min(customer_id) FILTER (WHERE sign = 1) AS nc,
+               min(created_at) FILTER (WHERE sign = 1) AS nt,
+               bool_or(resolved_at IS NULL) FILTER (WHERE sign = 1) AS no
+        FROM complaint_changes(lo, hi) GROUP BY id) p
+  WHERE (oc, ot, oo) IS DISTINCT FROM (nc, nt, no);
   IF new_cs IS NOT NULL THEN
     PERFORM retention_fold_complaints(old_cs, old_ts, old_os, -1);
     PERFORM retention_fold_complaints(new_cs, new_ts, new_os, 1);
@@ -1163,12 +1168,6 @@ CREATE INDEX customer_slots_customer_idx ON public.customer_slots USING btree (c
 CREATE INDEX feedback_comment_received_idx ON public.feedback USING btree (received_at) WHERE (comment IS NOT NULL);
 
 --
--- Name: feedback_complaint_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX feedback_complaint_idx ON public.feedback USING btree (complaint_id) WHERE (complaint_id IS NOT NULL);
-
---
 -- Name: feedback_customer_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1191,6 +1190,12 @@ CREATE INDEX feedback_occurred_at_idx ON public.feedback USING btree (occurred_a
 --
 
 CREATE INDEX feedback_rated_complaint_idx ON public.feedback USING btree (public.try_uuid(complaint_id)) WHERE ((kind = 1) AND (complaint_id IS NOT NULL));
+
+--
+-- Name: feedback_rating_fold_xid_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX feedback_rating_fold_xid_idx ON public.feedback USING btree (fold_xid) WHERE ((kind = 1) AND (complaint_id IS NOT NULL));
 
 --
 -- Name: follow_ups_complaint_idx; Type: INDEX; Schema: public; Owner: -
